@@ -1,0 +1,10 @@
+# cachepg: PGXS build.  `make && make install`; tests run through test/run.
+MODULE_big = cachepg
+OBJS = src/cachepg.o src/store.o src/key.o src/result.o src/deps.o src/run.o src/views.o
+EXTENSION = cachepg
+DATA = cachepg--1.0.sql
+PGFILEDESC = "cachepg - shared-memory cache of query results"
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

@@ -1,0 +1,36 @@
+/*
+ * blob.h
+ *		Layout of a stored entry's bytes, shared by run.c (which writes and
+ *		serves them) and views.c (which shows them).
+ *
+ * A blob is this header, the key bytes (key.h), the dependencies (deps.c)
+ * and the rows (result.c), the rows at a MAXALIGN'd offset.
+ */
+#ifndef CACHEPG_BLOB_H
+#define CACHEPG_BLOB_H
+
+typedef struct BlobHeader
+{
+	uint32		keylen;
+	uint32		sqloff;			/* query text part, offset within the key */
+	uint32		sqllen;
+	uint32		paramlen;
+	int32		nparams;
+	uint32		depoff;			/* offsets from the start of the blob */
+	uint32		deplen;
+	uint32		rowoff;
+} BlobHeader;
+
+#define BLOB_KEYOFF MAXALIGN(sizeof(BlobHeader))
+
+/* The query text of a blob: a length word, then the bytes. */
+static inline const char *
+blob_sql(const char *blob, int32 *len)
+{
+	const char *k = blob + BLOB_KEYOFF + ((const BlobHeader *) blob)->sqloff;
+
+	memcpy(len, k, sizeof(int32));
+	return k + sizeof(int32);
+}
+
+#endif

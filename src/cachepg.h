@@ -1,0 +1,16 @@
+/*
+ * cachepg.h
+ *		Settings shared by the parts of cachepg.
+ */
+#ifndef CACHEPG_H
+#define CACHEPG_H
+
+/* GUC variables, defined in cachepg.c */
+extern int	cachepg_memory_kb;
+extern int	cachepg_max_entries;
+extern int	cachepg_max_entry_size_kb;
+extern int	cachepg_default_ttl;
+extern bool cachepg_enabled;
+extern bool cachepg_store_uncacheable;
+
+#endif

@@ -1,0 +1,348 @@
+/*
+ * deps.c
+ *		Dependencies of a result and the rules that decide whether it may be
+ *		stored (DESIGN invariant 4), plus the re-check a hit performs.
+ *
+ * Relations come from the final plan's range table: views expanded, SQL
+ * functions inlined, every relation the executor would open or check
+ * permissions on.  Functions come from the rewritten query tree (the plan
+ * tree has no generic walker), where a function the planner may inline
+ * still shows with its declared volatility, which bounds its body's.
+ *
+ * Rules: volatile functions, functions whose result depends on inputs the
+ * key does not hold, FOR UPDATE/SHARE, TABLESAMPLE, foreign, catalog and
+ * row-security tables are VERDICT_UNSAFE; time-dependent functions and
+ * literals ('now', 'today', ...) and stable user functions are
+ * VERDICT_NEEDS_TTL; temporary relations are VERDICT_NEVER.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/catalog.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_proc.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "parser/parsetree.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "deps.h"
+
+typedef struct WalkContext
+{
+	CacheDeps  *deps;
+} WalkContext;
+
+/* Lower the verdict to v (keeping the first reason of the worst verdict). */
+static void
+refuse(CacheDeps *deps, CacheVerdict v, const char *reason)
+{
+	if (v > deps->verdict)
+	{
+		deps->verdict = v;
+		deps->reason = reason;
+	}
+}
+
+static bool
+name_in(const char *name, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(name, *list) == 0)
+			return true;
+	return false;
+}
+
+/* Built-in stable functions whose answer moves with the clock. */
+static const char *const time_functions[] = {
+	"now", "transaction_timestamp", "statement_timestamp", "age",
+	"date_in", "timestamp_in", "timestamptz_in", "time_in", "timetz_in",
+	NULL
+};
+
+/* Built-in stable functions with inputs the key lacks (settings, catalogs, session). */
+static const char *const session_functions[] = {
+	"current_setting", "format_type", "col_description", "obj_description",
+	"shobj_description", "inet_client_addr", "inet_client_port",
+	"inet_server_addr", "inet_server_port", "regclassin", "regprocin",
+	"regprocedurein", "regoperin", "regoperatorin", "regtypein",
+	"regconfigin", "regdictionaryin", "regnamespacein", "regrolein",
+	"regcollationin", NULL
+};
+
+static const char *const session_prefixes[] = {
+	"pg_", "has_", "to_reg", "txid_", NULL
+};
+
+static bool
+function_checker(Oid funcid, void *context)
+{
+	CacheDeps  *deps = ((WalkContext *) context)->deps;
+	HeapTuple	tp;
+	Form_pg_proc proc;
+
+	if (!list_member_oid(deps->funcs, funcid))
+		deps->funcs = lappend_oid(deps->funcs, funcid);
+
+	tp = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+	if (!HeapTupleIsValid(tp))
+		elog(ERROR, "cache lookup failed for function %u", funcid);
+	proc = (Form_pg_proc) GETSTRUCT(tp);
+	if (proc->provolatile == PROVOLATILE_VOLATILE)
+		refuse(deps, VERDICT_UNSAFE, "a volatile function");
+	else if (proc->provolatile == PROVOLATILE_STABLE)
+	{
+		const char *name = NameStr(proc->proname);
+
+		if (funcid >= FirstGenbkiObjectId)
+			refuse(deps, VERDICT_NEEDS_TTL, "a stable user-defined function");
+		else if (name_in(name, time_functions))
+			refuse(deps, VERDICT_NEEDS_TTL, "a time-dependent function");
+		else if (name_in(name, session_functions) || strstr(name, "_to_xml"))
+			refuse(deps, VERDICT_UNSAFE, "a function with inputs the cache key does not hold");
+		else
+		{
+			const char *const *p;
+
+			for (p = session_prefixes; *p; p++)
+				if (strncmp(name, *p, strlen(*p)) == 0)
+					refuse(deps, VERDICT_UNSAFE, "a function with inputs the cache key does not hold");
+		}
+	}
+	ReleaseSysCache(tp);
+	return false;
+}
+
+static bool
+query_walker(Node *node, WalkContext *ctx)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, query_walker, ctx, 0);
+	check_functions_in_node(node, function_checker, ctx);
+	if (IsA(node, SQLValueFunction))
+	{
+		switch (((SQLValueFunction *) node)->op)
+		{
+			case SVFOP_SESSION_USER:
+				refuse(ctx->deps, VERDICT_UNSAFE, "SESSION_USER");
+				break;
+			case SVFOP_CURRENT_ROLE:
+			case SVFOP_CURRENT_USER:
+			case SVFOP_USER:
+			case SVFOP_CURRENT_CATALOG:
+			case SVFOP_CURRENT_SCHEMA:
+				break;			/* role, database and path are in the key */
+			default:
+				refuse(ctx->deps, VERDICT_NEEDS_TTL, "a time-dependent function");
+				break;
+		}
+	}
+	else if (IsA(node, NextValueExpr))
+		refuse(ctx->deps, VERDICT_UNSAFE, "a sequence");
+	return expression_tree_walker(node, query_walker, ctx);
+}
+
+/*
+ * The parser folds 'now', 'today', 'tomorrow' and 'yesterday' into
+ * constants before we can see them: look for those words in the text.
+ * Any occurrence counts (an identifier too): a false alarm only asks for
+ * an explicit ttl.
+ */
+static bool
+mentions_time_literal(const char *sql)
+{
+	static const char *const words[] = {"now", "today", "tomorrow", "yesterday", NULL};
+	const char *p = sql;
+
+	while (*p)
+	{
+		const char *start;
+		int			len;
+
+		while (*p && !isalnum((unsigned char) *p) && *p != '_')
+			p++;
+		start = p;
+		while (*p && (isalnum((unsigned char) *p) || *p == '_'))
+			p++;
+		len = p - start;
+		if (len > 0)
+		{
+			const char *const *w;
+
+			for (w = words; *w; w++)
+				if ((int) strlen(*w) == len && pg_strncasecmp(start, *w, len) == 0)
+					return true;
+		}
+	}
+	return false;
+}
+
+/* Judge one relation of the final plan and remember what to re-check. */
+static void
+analyze_relation(CacheDeps *deps, RangeTblEntry *rte)
+{
+	HeapTuple	tp;
+	Form_pg_class rel;
+
+	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(rte->relid));
+	if (!HeapTupleIsValid(tp))
+		elog(ERROR, "cache lookup failed for relation %u", rte->relid);
+	rel = (Form_pg_class) GETSTRUCT(tp);
+	if (rel->relpersistence == RELPERSISTENCE_TEMP)
+		refuse(deps, VERDICT_NEVER, "a temporary relation");
+	else if (rel->relkind == RELKIND_FOREIGN_TABLE)
+		refuse(deps, VERDICT_UNSAFE, "a foreign table");
+	else if (IsCatalogRelationOid(rte->relid))
+		refuse(deps, VERDICT_UNSAFE, "a system catalog");
+	else if (rel->relrowsecurity)
+		refuse(deps, VERDICT_UNSAFE, "a table with row-level security");
+	ReleaseSysCache(tp);
+	if (rte->tablesample)
+		refuse(deps, VERDICT_UNSAFE, "TABLESAMPLE");
+	deps->rtes = lappend(deps->rtes, rte);
+}
+
+void
+cachepg_deps_analyze(CacheDeps *deps, const char *sql, Query *query,
+					 PlannedStmt *pstmt)
+{
+	WalkContext ctx;
+	ListCell   *lc;
+
+	deps->verdict = VERDICT_STORE;
+	deps->reason = NULL;
+	deps->rtes = NIL;
+	deps->funcs = NIL;
+	ctx.deps = deps;
+
+	foreach(lc, pstmt->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind == RTE_RELATION)
+			analyze_relation(deps, rte);
+	}
+	if (pstmt->rowMarks != NIL || query->rowMarks != NIL)
+		refuse(deps, VERDICT_UNSAFE, "FOR UPDATE/SHARE");
+	query_walker((Node *) query, &ctx);
+	if (mentions_time_literal(sql))
+		refuse(deps, VERDICT_NEEDS_TTL, "a time literal such as 'now' or 'today'");
+}
+
+/*
+ * Serialized dependencies: relation count, then per relation (relid,
+ * relkind, required permissions, check-as user, selected column count and
+ * members), then function count and OIDs.
+ */
+void
+cachepg_deps_serialize(const CacheDeps *deps, StringInfo buf)
+{
+	ListCell   *lc;
+	int32		n;
+
+	n = list_length(deps->rtes);
+	appendBinaryStringInfo(buf, (char *) &n, sizeof(n));
+	foreach(lc, deps->rtes)
+	{
+		RangeTblEntry *rte = lfirst(lc);
+		int32		v[5];
+		int			x = -1;
+
+		v[0] = (int32) rte->relid;
+		v[1] = (int32) rte->relkind;
+		v[2] = (int32) rte->requiredPerms;
+		v[3] = (int32) rte->checkAsUser;
+		v[4] = bms_num_members(rte->selectedCols);
+		appendBinaryStringInfo(buf, (char *) v, sizeof(v));
+		while ((x = bms_next_member(rte->selectedCols, x)) >= 0)
+		{
+			int32		m = x;
+
+			appendBinaryStringInfo(buf, (char *) &m, sizeof(m));
+		}
+	}
+	n = list_length(deps->funcs);
+	appendBinaryStringInfo(buf, (char *) &n, sizeof(n));
+	foreach(lc, deps->funcs)
+	{
+		Oid			f = lfirst_oid(lc);
+
+		appendBinaryStringInfo(buf, (char *) &f, sizeof(f));
+	}
+}
+
+static int32
+get_int(const char **p)
+{
+	int32		v;
+
+	memcpy(&v, *p, sizeof(v));
+	*p += sizeof(v);
+	return v;
+}
+
+/*
+ * What a hit does instead of planning, as the plan cache does on reuse:
+ * lock every relation AccessShareLock (which also processes pending
+ * invalidations), check each still exists without row security, then check
+ * the caller's privileges on the relations (columns included) and EXECUTE
+ * on the functions; a missing privilege raises the error a direct run
+ * would.  Returns false when the entry is stale (something is gone).
+ */
+bool
+cachepg_deps_recheck(const char *data, int len)
+{
+	const char *p = data;
+	List	   *rtable = NIL;
+	int32		n,
+				i;
+
+	n = get_int(&p);
+	for (i = 0; i < n; i++)
+	{
+		RangeTblEntry *rte = makeNode(RangeTblEntry);
+		HeapTuple	tp;
+		int32		ncols,
+					c;
+		bool		ok;
+
+		rte->rtekind = RTE_RELATION;
+		rte->relid = (Oid) get_int(&p);
+		rte->relkind = (char) get_int(&p);
+		rte->requiredPerms = (AclMode) get_int(&p);
+		rte->checkAsUser = (Oid) get_int(&p);
+		ncols = get_int(&p);
+		for (c = 0; c < ncols; c++)
+			rte->selectedCols = bms_add_member(rte->selectedCols, get_int(&p));
+
+		LockRelationOid(rte->relid, AccessShareLock);
+		tp = SearchSysCache1(RELOID, ObjectIdGetDatum(rte->relid));
+		if (!HeapTupleIsValid(tp))
+			return false;
+		ok = !((Form_pg_class) GETSTRUCT(tp))->relrowsecurity;
+		ReleaseSysCache(tp);
+		if (!ok)
+			return false;
+		rtable = lappend(rtable, rte);
+	}
+	ExecCheckRTPerms(rtable, true);
+
+	n = get_int(&p);
+	for (i = 0; i < n; i++)
+	{
+		Oid			f = (Oid) get_int(&p);
+
+		if (!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(f)))
+			return false;
+		if (pg_proc_aclcheck(f, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
+			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_FUNCTION, get_func_name(f));
+	}
+	Assert(p - data == len);
+	return true;
+}

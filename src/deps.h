@@ -1,0 +1,33 @@
+/*
+ * deps.h
+ *		What a result depends on, and whether it may be stored.
+ */
+#ifndef CACHEPG_DEPS_H
+#define CACHEPG_DEPS_H
+
+#include "lib/stringinfo.h"
+#include "nodes/plannodes.h"
+
+/* Storability verdicts, from most to least permissive. */
+typedef enum CacheVerdict
+{
+	VERDICT_STORE,				/* safe to store */
+	VERDICT_NEEDS_TTL,			/* time-dependent: only under an explicit ttl */
+	VERDICT_UNSAFE,				/* refused unless cachepg.store_uncacheable */
+	VERDICT_NEVER				/* never stored (temporary relations) */
+} CacheVerdict;
+
+typedef struct CacheDeps
+{
+	CacheVerdict verdict;
+	const char *reason;			/* why not VERDICT_STORE */
+	List	   *rtes;			/* RTE_RELATION entries to re-check on a hit */
+	List	   *funcs;			/* OIDs of functions whose EXECUTE to re-check */
+} CacheDeps;
+
+extern void cachepg_deps_analyze(CacheDeps *deps, const char *sql,
+								 Query *query, PlannedStmt *pstmt);
+extern void cachepg_deps_serialize(const CacheDeps *deps, StringInfo buf);
+extern bool cachepg_deps_recheck(const char *data, int len);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * key.h
+ *		The cache key: everything that can change a query's answer.
+ */
+#ifndef CACHEPG_KEY_H
+#define CACHEPG_KEY_H
+
+#include "lib/stringinfo.h"
+
+/* Result forms; part of the key. */
+#define CACHEPG_FORM_RECORD	1
+#define CACHEPG_FORM_TYPED	2
+#define CACHEPG_FORM_JSONB	3
+
+/* One query parameter as the caller passed it. */
+typedef struct CacheParam
+{
+	Oid			type;
+	int32		typmod;
+	Oid			collation;
+	bool		isnull;
+	Datum		value;
+} CacheParam;
+
+/*
+ * The full key bytes, laid out as [form, database, role, settings]
+ * [query text][parameters]; the last two parts are contiguous so that
+ * cache_invalidate can match "this query, any role and setting".
+ */
+typedef struct CacheKey
+{
+	StringInfoData buf;
+	int			sqloff;			/* query text: length word + bytes */
+	int			sqllen;			/* bytes of the text part, length word included */
+	int			paramlen;		/* bytes of the parameter part, after the text */
+	uint64		hash;			/* all of buf */
+	uint64		sqlhash;		/* text part */
+	uint64		qhash;			/* text and parameter parts */
+} CacheKey;
+
+extern void cachepg_build_key(CacheKey *key, int form, const char *sql,
+							  int sqllen, const CacheParam *params,
+							  int nparams, bool with_context);
+extern uint64 cachepg_hash(const char *data, int len);
+
+#endif

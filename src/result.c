@@ -1,0 +1,315 @@
+/*
+ * result.c
+ *		Rows <-> bytes.
+ *
+ * A serialized result is a small header (column count, row count), one
+ * description per column (type, typmod, name) and the rows as MinimalTuples,
+ * each at a MAXALIGN'd offset so a copy of the bytes can be read in place.
+ * Values are made self-contained before they are stored: TOAST pointers and
+ * expanded objects are replaced by their flat values (compressed inline
+ * values stay compressed; they carry everything they need).
+ *
+ * This file knows nothing of shared memory; it reads and writes byte
+ * buffers and fills tuplestores.
+ */
+#include "postgres.h"
+
+#include "access/detoast.h"
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/tuptable.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+#include "result.h"
+
+typedef struct RowsHeader
+{
+	uint32		natts;
+	uint32		pad;
+	uint64		nrows;
+} RowsHeader;
+
+typedef struct ColumnInfo
+{
+	Oid			typid;
+	int32		typmod;
+	NameData	name;
+} ColumnInfo;
+
+#define ROWS_START(natts) \
+	(MAXALIGN(sizeof(RowsHeader)) + MAXALIGN((natts) * sizeof(ColumnInfo)))
+
+/* Start a result of shape desc at the (MAXALIGN'd) end of buf. */
+void
+cachepg_result_begin(ResultWriter *w, StringInfo buf, TupleDesc desc, Size limit)
+{
+	RowsHeader	h = {0};
+	int			i;
+
+	w->buf = buf;
+	w->limit = limit;
+	w->too_large = false;
+	w->nrows = 0;
+	w->desc = desc;
+	w->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "cachepg row",
+									  ALLOCSET_SMALL_SIZES);
+	while (buf->len % MAXIMUM_ALIGNOF)
+		appendStringInfoChar(buf, '\0');
+	w->hdr = buf->len;
+	h.natts = desc->natts;
+	appendBinaryStringInfo(buf, (char *) &h, sizeof(h));
+	while (buf->len % MAXIMUM_ALIGNOF)
+		appendStringInfoChar(buf, '\0');
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		ColumnInfo	c;
+
+		memset(&c, 0, sizeof(c));
+		c.typid = att->atttypid;
+		c.typmod = att->atttypmod;
+		namestrcpy(&c.name, NameStr(att->attname));
+		appendBinaryStringInfo(buf, (char *) &c, sizeof(c));
+	}
+	while (buf->len % MAXIMUM_ALIGNOF)
+		appendStringInfoChar(buf, '\0');
+	if ((Size) buf->len > limit)
+		w->too_large = true;
+}
+
+/*
+ * Replace out-of-line and expanded values by flat copies (in the current
+ * memory context), so the row no longer points anywhere else.
+ */
+void
+cachepg_result_detoast(TupleDesc desc, Datum *values, bool *nulls)
+{
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!nulls[i] && att->attlen == -1 &&
+			VARATT_IS_EXTERNAL(DatumGetPointer(values[i])))
+			values[i] = PointerGetDatum(detoast_external_attr((struct varlena *)
+															  DatumGetPointer(values[i])));
+	}
+}
+
+/* Append one row (already detoasted); past the limit, stop storing. */
+void
+cachepg_result_add(ResultWriter *w, Datum *values, bool *nulls)
+{
+	MemoryContext old;
+	MinimalTuple mt;
+	Size		len;
+
+	if (w->too_large)
+		return;
+	old = MemoryContextSwitchTo(w->rowcxt);
+	mt = heap_form_minimal_tuple(w->desc, values, nulls);
+	MemoryContextSwitchTo(old);
+	len = MAXALIGN(mt->t_len);
+	if ((Size) w->buf->len + len > w->limit)
+	{
+		w->too_large = true;
+		/* the partial result is useless: give its memory back */
+		w->buf->len = w->hdr;
+		w->buf->data[w->hdr] = '\0';
+	}
+	else
+	{
+		appendBinaryStringInfo(w->buf, (char *) mt, mt->t_len);
+		while (w->buf->len % MAXIMUM_ALIGNOF)
+			appendStringInfoChar(w->buf, '\0');
+		w->nrows++;
+	}
+	MemoryContextReset(w->rowcxt);
+}
+
+void
+cachepg_result_end(ResultWriter *w)
+{
+	if (!w->too_large)
+		((RowsHeader *) (w->buf->data + w->hdr))->nrows = w->nrows;
+	MemoryContextDelete(w->rowcxt);
+}
+
+/*
+ * The stored result's shape as a TupleDesc.  *stale is set (and NULL
+ * returned) when a column type no longer exists.
+ */
+TupleDesc
+cachepg_result_desc(const char *rows, bool *stale)
+{
+	const RowsHeader *h = (const RowsHeader *) rows;
+	const ColumnInfo *c = (const ColumnInfo *) (rows + MAXALIGN(sizeof(RowsHeader)));
+	TupleDesc	desc = CreateTemplateTupleDesc(h->natts);
+	int			i;
+
+	*stale = false;
+	for (i = 0; i < (int) h->natts; i++)
+	{
+		if (!SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(c[i].typid)))
+		{
+			*stale = true;
+			return NULL;
+		}
+		TupleDescInitEntry(desc, i + 1, NameStr(c[i].name), c[i].typid,
+						   c[i].typmod, 0);
+	}
+	return desc;
+}
+
+/*
+ * The caller's row shape must match the query's: same number of live
+ * columns, same types in order.  Errors name the first column that differs.
+ * *map gets, for each caller column, the 1-based query column (0 for a
+ * dropped column), or NULL when the shapes are identical.
+ */
+void
+cachepg_result_check_desc(TupleDesc query, TupleDesc caller, AttrNumber **map)
+{
+	AttrNumber *m = palloc0(sizeof(AttrNumber) * Max(caller->natts, 1));
+	bool		identity = (caller->natts == query->natts);
+	int			q = 0;
+	int			i;
+
+	for (i = 0; i < caller->natts; i++)
+	{
+		Form_pg_attribute ca = TupleDescAttr(caller, i);
+		Form_pg_attribute qa;
+
+		if (ca->attisdropped)
+		{
+			identity = false;
+			continue;
+		}
+		if (q >= query->natts)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("query result has no column for \"%s\"",
+							NameStr(ca->attname)),
+					 errdetail("The query returns %d columns, the result type expects more.",
+							   query->natts)));
+		qa = TupleDescAttr(query, q);
+		if (qa->atttypid != ca->atttypid)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" has type %s in the query result but type %s in the result type",
+							NameStr(ca->attname),
+							format_type_be(qa->atttypid),
+							format_type_be(ca->atttypid)),
+					 errdetail("Query column %d is \"%s\".", q + 1,
+							   NameStr(qa->attname))));
+		m[i] = q + 1;
+		if (m[i] != i + 1)
+			identity = false;
+		q++;
+	}
+	if (q < query->natts)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("query result column \"%s\" has no place in the result type",
+						NameStr(TupleDescAttr(query, q)->attname)),
+				 errdetail("The query returns %d columns, the result type has %d.",
+						   query->natts, q)));
+	if (identity)
+	{
+		pfree(m);
+		m = NULL;
+	}
+	*map = m;
+}
+
+/* jsonb objects keep one value per key: duplicate column names would be lost. */
+void
+cachepg_result_check_names(TupleDesc query)
+{
+	int			i,
+				j;
+
+	for (i = 0; i < query->natts; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(NameStr(TupleDescAttr(query, i)->attname),
+					   NameStr(TupleDescAttr(query, j)->attname)) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_DUPLICATE_COLUMN),
+						 errmsg("query result has more than one column named \"%s\"",
+								NameStr(TupleDescAttr(query, i)->attname)),
+						 errhint("Give the columns distinct aliases: a jsonb object keeps one value per key.")));
+}
+
+/* Copy stored rows into the caller's tuplestore, remapped when map != NULL. */
+void
+cachepg_result_to_store(const char *rows, TupleDesc stored, TupleDesc caller,
+						const AttrNumber *map, Tuplestorestate *ts)
+{
+	const RowsHeader *h = (const RowsHeader *) rows;
+	const char *p = rows + ROWS_START(h->natts);
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(stored, &TTSOpsMinimalTuple);
+	Datum	   *values = NULL;
+	bool	   *nulls = NULL;
+	uint64		r;
+
+	if (map)
+	{
+		values = palloc0(sizeof(Datum) * caller->natts);
+		nulls = palloc(sizeof(bool) * caller->natts);
+	}
+	for (r = 0; r < h->nrows; r++)
+	{
+		MinimalTuple mt = (MinimalTuple) p;
+
+		ExecStoreMinimalTuple(mt, slot, false);
+		if (map == NULL)
+			tuplestore_puttupleslot(ts, slot);
+		else
+		{
+			int			i;
+
+			slot_getallattrs(slot);
+			for (i = 0; i < caller->natts; i++)
+			{
+				if (map[i] == 0)
+				{
+					values[i] = (Datum) 0;
+					nulls[i] = true;
+				}
+				else
+				{
+					values[i] = slot->tts_values[map[i] - 1];
+					nulls[i] = slot->tts_isnull[map[i] - 1];
+				}
+			}
+			tuplestore_putvalues(ts, caller, values, nulls);
+		}
+		ExecClearTuple(slot);
+		p += MAXALIGN(mt->t_len);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+}
+
+/* The first column of the first row (the jsonb form stores exactly one). */
+Datum
+cachepg_result_first_datum(const char *rows, TupleDesc stored, bool *isnull)
+{
+	const RowsHeader *h = (const RowsHeader *) rows;
+	MinimalTuple mt = (MinimalTuple) (rows + ROWS_START(h->natts));
+	HeapTupleData tup;
+
+	if (h->nrows == 0)
+	{
+		*isnull = true;
+		return (Datum) 0;
+	}
+	tup.t_len = mt->t_len + MINIMAL_TUPLE_OFFSET;
+	tup.t_data = (HeapTupleHeader) ((char *) mt - MINIMAL_TUPLE_OFFSET);
+	ItemPointerSetInvalid(&tup.t_self);
+	tup.t_tableOid = InvalidOid;
+	return heap_getattr(&tup, 1, stored, isnull);
+}

@@ -1,0 +1,684 @@
+/*
+ * run.c
+ *		The SQL entry points: cache_get_or_run[_as|_jsonb], cache_invalidate,
+ *		cache_clear.
+ *
+ * A call builds the key (key.c) and looks it up (store.c).  A hit neither
+ * parses nor plans: it compares the full key, re-checks the relations and
+ * privileges the result came from (deps.c) and copies the stored rows out
+ * (result.c).  A miss prepares the query through SPI, rejects anything but
+ * one read-only SELECT before it runs, judges storability on the plan, runs
+ * it on a fresh snapshot streaming rows at once into the caller's result and
+ * into the serializer, and publishes the entry if everything allows it.
+ *
+ * Whatever happens to the cache, the query's own rows are returned: not
+ * preloaded, disabled, uncacheable, too large or out of memory only mean
+ * "not stored".
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "tcop/dest.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/plancache.h"
+#include "utils/timestamp.h"
+
+#include "blob.h"
+#include "cachepg.h"
+#include "deps.h"
+#include "key.h"
+#include "result.h"
+#include "store.h"
+
+PG_FUNCTION_INFO_V1(cachepg_get_or_run);
+PG_FUNCTION_INFO_V1(cachepg_get_or_run_as);
+PG_FUNCTION_INFO_V1(cachepg_get_or_run_jsonb);
+PG_FUNCTION_INFO_V1(cachepg_invalidate);
+PG_FUNCTION_INFO_V1(cachepg_clear);
+
+/* One call, as the caller made it. */
+typedef struct CacheCall
+{
+	int			form;
+	char	   *sql;
+	int			sqllen;
+	int			ttl;
+	bool		ttl_explicit;
+	CacheParam *params;
+	Oid		   *argtypes;
+	int			nparams;
+	TupleDesc	caller;			/* record/typed forms: the rows' shape */
+	Tuplestorestate *ts;		/* record/typed forms: where rows go */
+	Datum		jsonb;			/* jsonb form: the answer */
+	bool		jsonb_null;
+	MemoryContext cxt;			/* where results must live */
+} CacheCall;
+
+/* Receives the query's rows: into the caller's result and the serializer. */
+typedef struct CacheReceiver
+{
+	DestReceiver pub;
+	CacheCall  *call;
+	AttrNumber *map;
+	ResultWriter *writer;
+	MemoryContext rowcxt;
+	bool		got_row;
+} CacheReceiver;
+
+static bool notice_not_loaded = false;
+static bool notice_disabled = false;
+
+/* The query parameters after ttl: separate arguments or a VARIADIC array. */
+static void
+collect_params(FunctionCallInfo fcinfo, int first, CacheCall *call)
+{
+	int			nargs = PG_NARGS() - first;
+	int			i;
+
+	call->nparams = 0;
+	if (nargs <= 0)
+		return;
+
+	if (get_fn_expr_variadic(fcinfo->flinfo))
+	{
+		ArrayType  *arr;
+		Oid			elemtype;
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+		Datum	   *values;
+		bool	   *nulls;
+
+		if (PG_ARGISNULL(first))
+			return;
+		arr = PG_GETARG_ARRAYTYPE_P(first);
+		elemtype = ARR_ELEMTYPE(arr);
+		get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+		deconstruct_array(arr, elemtype, typlen, typbyval, typalign,
+						  &values, &nulls, &call->nparams);
+		call->params = palloc0(sizeof(CacheParam) * Max(call->nparams, 1));
+		call->argtypes = palloc(sizeof(Oid) * Max(call->nparams, 1));
+		for (i = 0; i < call->nparams; i++)
+		{
+			call->params[i].type = elemtype;
+			call->params[i].typmod = -1;
+			call->params[i].collation = get_typcollation(elemtype);
+			call->params[i].isnull = nulls[i];
+			call->params[i].value = values[i];
+			call->argtypes[i] = elemtype;
+		}
+		return;
+	}
+
+	call->nparams = nargs;
+	call->params = palloc0(sizeof(CacheParam) * nargs);
+	call->argtypes = palloc(sizeof(Oid) * nargs);
+	for (i = 0; i < nargs; i++)
+	{
+		CacheParam *p = &call->params[i];
+		Node	   *expr = NULL;
+
+		p->type = get_fn_expr_argtype(fcinfo->flinfo, first + i);
+		if (fcinfo->flinfo->fn_expr && IsA(fcinfo->flinfo->fn_expr, FuncExpr))
+			expr = list_nth(((FuncExpr *) fcinfo->flinfo->fn_expr)->args, first + i);
+		p->typmod = expr ? exprTypmod(expr) : -1;
+		p->collation = expr ? exprCollation(expr) : InvalidOid;
+		p->isnull = PG_ARGISNULL(first + i);
+		p->value = p->isnull ? (Datum) 0 : PG_GETARG_DATUM(first + i);
+		if (p->type == UNKNOWNOID)
+		{
+			/* an untyped literal: take it as text */
+			p->type = TEXTOID;
+			p->typmod = -1;
+			p->collation = DEFAULT_COLLATION_OID;
+			if (!p->isnull)
+				p->value = CStringGetTextDatum(DatumGetCString(p->value));
+		}
+		else if (!OidIsValid(p->type))
+			ereport(ERROR,
+					(errcode(ERRCODE_INDETERMINATE_DATATYPE),
+					 errmsg("could not determine the data type of query parameter $%d", i + 1)));
+		call->argtypes[i] = p->type;
+	}
+}
+
+/* The common arguments: sql, ttl, parameters. */
+static void
+collect_call(FunctionCallInfo fcinfo, int form, int first, CacheCall *call)
+{
+	text	   *sql;
+
+	memset(call, 0, sizeof(*call));
+	call->form = form;
+	call->cxt = CurrentMemoryContext;
+	if (PG_ARGISNULL(first))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("query text must not be null")));
+	sql = PG_GETARG_TEXT_PP(first);
+	call->sql = text_to_cstring(sql);
+	call->sqllen = strlen(call->sql);
+	if (PG_ARGISNULL(first + 1))
+	{
+		call->ttl = cachepg_default_ttl;
+		call->ttl_explicit = false;
+	}
+	else
+	{
+		call->ttl = PG_GETARG_INT32(first + 1);
+		call->ttl_explicit = true;
+		if (call->ttl < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("ttl must not be negative"),
+					 errdetail("The ttl is %d.", call->ttl),
+					 errhint("Use 0 for no expiry, NULL for cachepg.default_ttl.")));
+	}
+	collect_params(fcinfo, first + 2, call);
+}
+
+/*
+ * Whether this call may look up and store at all; explains once per
+ * session why not when the reason is the configuration.
+ */
+static bool
+cache_usable(void)
+{
+	Oid			tempns,
+				temptoastns;
+
+	if (!cachepg_store_ready())
+	{
+		if (!notice_not_loaded)
+			ereport(NOTICE,
+					(errmsg("cachepg is not loaded through shared_preload_libraries, so query results are not cached"),
+					 errhint("Add cachepg to shared_preload_libraries and restart the server.")));
+		notice_not_loaded = true;
+		return false;
+	}
+	if (!cachepg_enabled)
+	{
+		if (!notice_disabled)
+			ereport(NOTICE,
+					(errmsg("cachepg.enabled is off, so query results are not cached")));
+		notice_disabled = true;
+		cachepg_count(CC_BYPASSED, 1);
+		return false;
+	}
+	/* a transaction that wrote must neither store nor be served (yet) */
+	if (TransactionIdIsValid(GetTopTransactionIdIfAny()))
+	{
+		cachepg_count(CC_BYPASSED, 1);
+		return false;
+	}
+	/* with a temp schema, names may resolve differently than for others */
+	GetTempNamespaceState(&tempns, &temptoastns);
+	if (OidIsValid(tempns))
+	{
+		cachepg_count(CC_BYPASSED, 1);
+		return false;
+	}
+	return true;
+}
+
+/* Serve a hit; false means miss (absent, expired, other key, or stale). */
+static bool
+serve_hit(CacheCall *call, CacheKey *key)
+{
+	Size		size;
+	char	   *blob;
+	BlobHeader *h;
+	TupleDesc	stored;
+	bool		stale;
+
+	blob = cachepg_lookup(key->hash, GetCurrentTimestamp(), &size);
+	if (blob == NULL)
+		return false;
+	h = (BlobHeader *) blob;
+	if (h->keylen != (uint32) key->buf.len ||
+		memcmp(blob + BLOB_KEYOFF, key->buf.data, key->buf.len) != 0)
+	{
+		pfree(blob);
+		return false;
+	}
+	if (!cachepg_deps_recheck(blob + h->depoff, h->deplen) ||
+		(stored = cachepg_result_desc(blob + h->rowoff, &stale)) == NULL)
+	{
+		cachepg_remove_hash(key->hash);
+		pfree(blob);
+		return false;
+	}
+
+	if (call->form == CACHEPG_FORM_JSONB)
+	{
+		bool		isnull;
+		Datum		d = cachepg_result_first_datum(blob + h->rowoff, stored, &isnull);
+
+		call->jsonb_null = isnull;
+		if (!isnull)
+			call->jsonb = PointerGetDatum(PG_DETOAST_DATUM_COPY(d));
+	}
+	else
+	{
+		AttrNumber *map;
+
+		cachepg_result_check_desc(stored, call->caller, &map);
+		cachepg_result_to_store(blob + h->rowoff, stored, call->caller, map,
+								call->ts);
+	}
+	pfree(blob);
+	return true;
+}
+
+/* Exactly one SELECT/VALUES/TABLE, nothing that writes: else an error. */
+static CachedPlanSource *
+check_statement(SPIPlanPtr plan)
+{
+	List	   *sources = SPI_plan_get_plan_sources(plan);
+	CachedPlanSource *ps;
+	Query	   *q;
+
+	if (list_length(sources) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cachepg caches exactly one statement, got %d",
+						list_length(sources))));
+	ps = linitial(sources);
+	if (ps->raw_parse_tree == NULL || !IsA(ps->raw_parse_tree->stmt, SelectStmt) ||
+		list_length(ps->query_list) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cachepg caches only SELECT, VALUES and TABLE statements"),
+				 errdetail("The statement is %s.", GetCommandTagName(ps->commandTag))));
+	q = linitial_node(Query, ps->query_list);
+	if (q->commandType != CMD_SELECT || q->utilityStmt != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cachepg caches only SELECT, VALUES and TABLE statements"),
+				 errdetail("The statement is %s.", GetCommandTagName(ps->commandTag))));
+	if (q->hasModifyingCTE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cachepg does not run queries with data-modifying statements in WITH")));
+	return ps;
+}
+
+static bool
+receive_slot(TupleTableSlot *slot, DestReceiver *self)
+{
+	CacheReceiver *r = (CacheReceiver *) self;
+	CacheCall  *call = r->call;
+	TupleDesc	desc = slot->tts_tupleDescriptor;
+	MemoryContext old;
+	Datum	   *values;
+	bool	   *nulls;
+
+	slot_getallattrs(slot);
+	old = MemoryContextSwitchTo(r->rowcxt);
+	values = palloc(sizeof(Datum) * Max(desc->natts, 1));
+	nulls = palloc(sizeof(bool) * Max(desc->natts, 1));
+	memcpy(values, slot->tts_values, sizeof(Datum) * desc->natts);
+	memcpy(nulls, slot->tts_isnull, sizeof(bool) * desc->natts);
+	if (r->writer)
+	{
+		cachepg_result_detoast(desc, values, nulls);
+		cachepg_result_add(r->writer, values, nulls);
+	}
+	if (call->form == CACHEPG_FORM_JSONB)
+	{
+		if (!r->got_row)
+		{
+			call->jsonb_null = nulls[0];
+			if (!nulls[0])
+			{
+				MemoryContextSwitchTo(call->cxt);
+				call->jsonb = PointerGetDatum(PG_DETOAST_DATUM_COPY(values[0]));
+			}
+		}
+	}
+	else if (r->map == NULL)
+		tuplestore_putvalues(call->ts, call->caller, values, nulls);
+	else
+	{
+		Datum	   *cv = palloc0(sizeof(Datum) * call->caller->natts);
+		bool	   *cn = palloc(sizeof(bool) * call->caller->natts);
+		int			i;
+
+		for (i = 0; i < call->caller->natts; i++)
+		{
+			cn[i] = (r->map[i] == 0) ? true : nulls[r->map[i] - 1];
+			if (!cn[i])
+				cv[i] = values[r->map[i] - 1];
+		}
+		tuplestore_putvalues(call->ts, call->caller, cv, cn);
+	}
+	r->got_row = true;
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(r->rowcxt);
+	return true;
+}
+
+static void
+receive_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+}
+
+static void
+receive_nothing(DestReceiver *self)
+{
+}
+
+/* Whether the verdict lets this call store (see README, "What is stored"). */
+static bool
+may_store(const CacheDeps *deps, const CacheCall *call)
+{
+	switch (deps->verdict)
+	{
+		case VERDICT_STORE:
+			return true;
+		case VERDICT_NEEDS_TTL:
+			return (call->ttl_explicit && call->ttl > 0) || cachepg_store_uncacheable;
+		case VERDICT_UNSAFE:
+			return cachepg_store_uncacheable;
+		case VERDICT_NEVER:
+			return false;
+	}
+	return false;
+}
+
+/*
+ * The miss path: prepare, check, run, and store when allowed (key != NULL
+ * means the cache may be used for this call).
+ */
+static void
+run_query(CacheCall *call, CacheKey *key)
+{
+	SPIPlanPtr	plan;
+	SPIPlanPtr	exec_plan;
+	CachedPlanSource *ps;
+	Query	   *query;
+	AttrNumber *map = NULL;
+	CacheDeps	deps;
+	bool		store = false;
+	StringInfoData blob;
+	BlobHeader	hdr;
+	ResultWriter writer;
+	CacheReceiver recv;
+	SPIExecuteOptions opts;
+	ParamListInfo params = NULL;
+	int			i;
+	int			rc;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	plan = SPI_prepare(call->sql, call->nparams, call->argtypes);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	ps = check_statement(plan);
+	query = linitial_node(Query, ps->query_list);
+
+	if (call->form == CACHEPG_FORM_JSONB)
+		cachepg_result_check_names(ps->resultDesc);
+	else
+		cachepg_result_check_desc(ps->resultDesc, call->caller, &map);
+
+	if (key != NULL)
+	{
+		CachedPlan *cplan = SPI_plan_get_cached_plan(plan);
+
+		cachepg_deps_analyze(&deps, call->sql, query,
+							 linitial_node(PlannedStmt, cplan->stmt_list));
+		ReleaseCachedPlan(cplan, NULL);
+		store = may_store(&deps, call);
+		if (!store)
+		{
+			cachepg_count(CC_UNCACHEABLE, 1);
+			ereport(DEBUG1,
+					(errmsg("cachepg: result not stored: the query uses %s",
+							deps.reason)));
+		}
+	}
+
+	exec_plan = plan;
+	if (call->form == CACHEPG_FORM_JSONB)
+	{
+		char	   *wrapped;
+
+		wrapped = psprintf("SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(q)), '[]'::pg_catalog.jsonb) FROM (\n%s\n) q",
+						   call->sql);
+		exec_plan = SPI_prepare(wrapped, call->nparams, call->argtypes);
+		if (exec_plan == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	}
+
+	if (call->nparams > 0)
+	{
+		params = makeParamList(call->nparams);
+		for (i = 0; i < call->nparams; i++)
+		{
+			params->params[i].value = call->params[i].value;
+			params->params[i].isnull = call->params[i].isnull;
+			params->params[i].pflags = PARAM_FLAG_CONST;
+			params->params[i].ptype = call->params[i].type;
+		}
+	}
+
+	memset(&recv, 0, sizeof(recv));
+	recv.pub.receiveSlot = receive_slot;
+	recv.pub.rStartup = receive_startup;
+	recv.pub.rShutdown = receive_nothing;
+	recv.pub.rDestroy = receive_nothing;
+	recv.pub.mydest = DestTuplestore;
+	recv.call = call;
+	recv.map = map;
+	recv.rowcxt = AllocSetContextCreate(CurrentMemoryContext, "cachepg receiver",
+										ALLOCSET_DEFAULT_SIZES);
+
+	if (store)
+	{
+		MemoryContext old = MemoryContextSwitchTo(call->cxt);
+
+		initStringInfo(&blob);
+		memset(&hdr, 0, sizeof(hdr));
+		appendBinaryStringInfo(&blob, (char *) &hdr, sizeof(hdr));
+		while (blob.len < (int) BLOB_KEYOFF)
+			appendStringInfoChar(&blob, '\0');
+		appendBinaryStringInfo(&blob, key->buf.data, key->buf.len);
+		hdr.keylen = key->buf.len;
+		hdr.sqloff = key->sqloff;
+		hdr.sqllen = key->sqllen;
+		hdr.paramlen = key->paramlen;
+		hdr.nparams = call->nparams;
+		hdr.depoff = blob.len;
+		cachepg_deps_serialize(&deps, &blob);
+		hdr.deplen = blob.len - hdr.depoff;
+		cachepg_result_begin(&writer, &blob,
+							 ((CachedPlanSource *) linitial(SPI_plan_get_plan_sources(exec_plan)))->resultDesc,
+							 (Size) cachepg_max_entry_size_kb * 1024);
+		hdr.rowoff = writer.hdr;
+		recv.writer = &writer;
+		MemoryContextSwitchTo(old);
+	}
+
+	memset(&opts, 0, sizeof(opts));
+	opts.params = params;
+	opts.read_only = false;		/* a fresh snapshot in READ COMMITTED */
+	opts.dest = (DestReceiver *) &recv;
+	rc = SPI_execute_plan_extended(exec_plan, &opts);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan_extended failed: %s", SPI_result_code_string(rc));
+
+	if (store)
+	{
+		cachepg_result_end(&writer);
+		if (writer.too_large)
+			cachepg_count(CC_TOO_LARGE, 1);
+		else
+		{
+			CacheEntryInfo info;
+
+			memcpy(blob.data, &hdr, sizeof(hdr));
+			info.hash = key->hash;
+			info.sqlhash = key->sqlhash;
+			info.qhash = key->qhash;
+			info.dbid = MyDatabaseId;
+			info.roleid = GetUserId();
+			info.form = call->form;
+			info.expires = call->ttl > 0 ?
+				TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+											(int64) call->ttl * 1000) : 0;
+			cachepg_insert(&info, blob.data, blob.len);
+		}
+		pfree(blob.data);
+	}
+	MemoryContextDelete(recv.rowcxt);
+	SPI_finish();
+}
+
+/* The body shared by the three forms. */
+static void
+get_or_run(CacheCall *call)
+{
+	CacheKey	key;
+
+	if (cache_usable())
+	{
+		cachepg_build_key(&key, call->form, call->sql, call->sqllen,
+						  call->params, call->nparams, true);
+		if (serve_hit(call, &key))
+		{
+			cachepg_count(CC_HITS, 1);
+			return;
+		}
+		cachepg_count(CC_MISSES, 1);
+		run_query(call, &key);
+	}
+	else
+		run_query(call, NULL);
+}
+
+/* cache_get_or_run(sql, ttl [, params...]) RETURNS SETOF record */
+Datum
+cachepg_get_or_run(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	CacheCall	call;
+
+	collect_call(fcinfo, CACHEPG_FORM_RECORD, 0, &call);
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	call.caller = rsinfo->setDesc;
+	call.ts = rsinfo->setResult;
+	get_or_run(&call);
+	return (Datum) 0;
+}
+
+/* cache_get_or_run_as(NULL::rowtype, sql, ttl [, params...]) RETURNS SETOF anyelement */
+Datum
+cachepg_get_or_run_as(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	CacheCall	call;
+
+	collect_call(fcinfo, CACHEPG_FORM_TYPED, 1, &call);
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	call.caller = rsinfo->setDesc;
+	call.ts = rsinfo->setResult;
+	get_or_run(&call);
+	return (Datum) 0;
+}
+
+/* cache_get_or_run_jsonb(sql, ttl [, params...]) RETURNS jsonb */
+Datum
+cachepg_get_or_run_jsonb(PG_FUNCTION_ARGS)
+{
+	CacheCall	call;
+
+	collect_call(fcinfo, CACHEPG_FORM_JSONB, 0, &call);
+	get_or_run(&call);
+	if (call.jsonb_null)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(call.jsonb);
+}
+
+static void
+require_store(void)
+{
+	if (!cachepg_store_ready())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cachepg must be loaded via shared_preload_libraries")));
+}
+
+typedef struct InvalidateMatch
+{
+	CacheKey	key;
+	bool		with_params;
+} InvalidateMatch;
+
+static bool
+invalidate_match(const CacheEntryInfo *info, const char *blob, Size size,
+				 void *arg)
+{
+	InvalidateMatch *m = (InvalidateMatch *) arg;
+	const BlobHeader *h = (const BlobHeader *) blob;
+	uint32		len = m->key.sqllen + (m->with_params ? m->key.paramlen : 0);
+	uint32		have = h->sqllen + (m->with_params ? h->paramlen : 0);
+
+	if (info->dbid != MyDatabaseId)
+		return false;
+	if (m->with_params ? info->qhash != m->key.qhash : info->sqlhash != m->key.sqlhash)
+		return false;
+	return have == len &&
+		memcmp(blob + BLOB_KEYOFF + h->sqloff, m->key.buf.data + m->key.sqloff, len) == 0;
+}
+
+/*
+ * cache_invalidate(sql [, params...]) RETURNS bigint: drop the entries of
+ * this query text in this database, for every role, setting and form; with
+ * parameters, only those for these parameter values.
+ */
+Datum
+cachepg_invalidate(PG_FUNCTION_ARGS)
+{
+	CacheCall	call;
+	InvalidateMatch m;
+
+	require_store();
+	memset(&call, 0, sizeof(call));
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("query text must not be null")));
+	call.sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	collect_params(fcinfo, 1, &call);
+	m.with_params = PG_NARGS() > 1;
+	cachepg_build_key(&m.key, 0, call.sql, strlen(call.sql), call.params,
+					  call.nparams, false);
+	PG_RETURN_INT64((int64) cachepg_remove_matching(invalidate_match, &m));
+}
+
+static bool
+match_all(const CacheEntryInfo *info, const char *blob, Size size, void *arg)
+{
+	return true;
+}
+
+/* cache_clear() RETURNS bigint: drop every entry of every database. */
+Datum
+cachepg_clear(PG_FUNCTION_ARGS)
+{
+	require_store();
+	PG_RETURN_INT64((int64) cachepg_remove_matching(match_all, NULL));
+}

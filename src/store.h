@@ -1,0 +1,79 @@
+/*
+ * store.h
+ *		The shared-memory result store: a fixed slot index and a DSA arena
+ *		carved out of one region of cachepg.memory bytes.
+ *
+ * The store knows nothing about SQL: an entry is a key (opaque bytes whose
+ * 64-bit hash is a hint) plus an opaque payload, with a few fields the
+ * views and management functions need.
+ */
+#ifndef CACHEPG_STORE_H
+#define CACHEPG_STORE_H
+
+#include "datatype/timestamp.h"
+#include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+#include "port/atomics.h"
+
+/* Counters shown by cache_stats(); all pg_atomic_uint64 in shared memory. */
+typedef enum CacheCounter
+{
+	CC_HITS,
+	CC_MISSES,
+	CC_STORES,
+	CC_EVICTIONS,
+	CC_EXPIRATIONS,
+	CC_UNCACHEABLE,
+	CC_TOO_LARGE,
+	CC_STORE_FAILURES,
+	CC_INVALIDATIONS,
+	CC_BYPASSED,
+	CC_NUM
+} CacheCounter;
+
+/* Identity of an entry besides its key bytes. */
+typedef struct CacheEntryInfo
+{
+	uint64		hash;			/* hash of the full key */
+	uint64		sqlhash;		/* hash of the query text alone */
+	uint64		qhash;			/* hash of query text + parameters */
+	Oid			dbid;
+	Oid			roleid;
+	int			form;
+	TimestampTz expires;		/* 0: never */
+} CacheEntryInfo;
+
+/* One row of the cache_entries view. */
+typedef struct CacheEntryView
+{
+	CacheEntryInfo info;
+	TimestampTz created;
+	uint64		hits;
+	uint32		size;
+	char	   *blobcopy;		/* palloc'd copy of the blob, or NULL */
+} CacheEntryView;
+
+extern bool cachepg_store_ready(void);
+extern Size cachepg_store_shmem_size(void);
+extern void cachepg_store_request(void);
+extern void cachepg_store_startup(void);
+
+extern void cachepg_count(CacheCounter c, uint64 n);
+extern uint64 cachepg_counter(CacheCounter c);
+extern void cachepg_stats_reset(void);
+extern TimestampTz cachepg_stats_reset_time(void);
+extern void cachepg_usage(uint64 *entries, uint64 *bytes, uint64 *capacity,
+						  uint64 *slots);
+
+extern char *cachepg_lookup(uint64 hash, TimestampTz now, Size *size);
+extern bool cachepg_insert(const CacheEntryInfo *info, const char *blob,
+						   Size size);
+extern void cachepg_remove_hash(uint64 hash);
+
+/* Callback for cachepg_remove_matching: decide from the info and blob. */
+typedef bool (*cachepg_match_fn) (const CacheEntryInfo *info,
+								  const char *blob, Size size, void *arg);
+extern uint64 cachepg_remove_matching(cachepg_match_fn match, void *arg);
+extern List *cachepg_snapshot_entries(bool with_blobs);
+
+#endif
