@@ -123,7 +123,15 @@ query_walker(Node *node, WalkContext *ctx)
 	if (node == NULL)
 		return false;
 	if (IsA(node, Query))
+	{
+		ListCell   *lc;
+
+		/* the final plan's range table no longer shows TABLESAMPLE */
+		foreach(lc, ((Query *) node)->rtable)
+			if (lfirst_node(RangeTblEntry, lc)->tablesample)
+				refuse(ctx->deps, VERDICT_UNSAFE, "TABLESAMPLE");
 		return query_tree_walker((Query *) node, query_walker, ctx, 0);
+	}
 	check_functions_in_node(node, function_checker, ctx);
 	if (IsA(node, SQLValueFunction))
 	{
@@ -203,8 +211,6 @@ analyze_relation(CacheDeps *deps, RangeTblEntry *rte)
 	else if (rel->relrowsecurity)
 		refuse(deps, VERDICT_UNSAFE, "a table with row-level security");
 	ReleaseSysCache(tp);
-	if (rte->tablesample)
-		refuse(deps, VERDICT_UNSAFE, "TABLESAMPLE");
 	deps->rtes = lappend(deps->rtes, rte);
 }
 

@@ -454,10 +454,14 @@ run_query(CacheCall *call, CacheKey *key)
 	exec_plan = plan;
 	if (call->form == CACHEPG_FORM_JSONB)
 	{
+		RawStmt    *raw = ps->raw_parse_tree;
+		int			loc = Max(raw->stmt_location, 0);
+		int			len = raw->stmt_len > 0 ? raw->stmt_len : call->sqllen - loc;
 		char	   *wrapped;
 
-		wrapped = psprintf("SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(q)), '[]'::pg_catalog.jsonb) FROM (\n%s\n) q",
-						   call->sql);
+		/* the statement alone (no trailing ';'), then a newline to end a comment */
+		wrapped = psprintf("SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(q)), '[]'::pg_catalog.jsonb) FROM (\n%.*s\n) q",
+						   len, call->sql + loc);
 		exec_plan = SPI_prepare(wrapped, call->nparams, call->argtypes);
 		if (exec_plan == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));

@@ -1,0 +1,27 @@
+-- cachepg demo: a slow query, cached.
+\pset footer off
+CREATE EXTENSION cachepg;
+CREATE TABLE users (id int PRIMARY KEY, name text, team text, active bool);
+INSERT INTO users SELECT i, 'user' || i, CASE WHEN i % 3 = 0 THEN 'core' ELSE 'web' END, i % 2 = 0
+  FROM generate_series(1, 200000) i;
+ANALYZE users;
+
+\echo '--- first call: a miss, the query runs (an aggregate over 200k rows)'
+\timing on
+SELECT * FROM cache_get_or_run(
+  'SELECT team, count(*) AS n, max(id) AS last FROM users WHERE active GROUP BY team ORDER BY team', 60)
+  AS t(team text, n bigint, last int);
+\echo '--- second call: a hit, served from shared memory'
+SELECT * FROM cache_get_or_run(
+  'SELECT team, count(*) AS n, max(id) AS last FROM users WHERE active GROUP BY team ORDER BY team', 60)
+  AS t(team text, n bigint, last int);
+\echo '--- typed rows with a parameter, and the jsonb form'
+SELECT * FROM cache_get_or_run_as(NULL::users, 'SELECT * FROM users WHERE id = $1', 60, 42);
+SELECT cache_get_or_run_jsonb('SELECT id, name FROM users WHERE team = $1 AND active = $2 ORDER BY id LIMIT 3',
+                              300, 'core', true);
+\timing off
+\echo '--- stats and entries'
+\x on
+SELECT hits, misses, hit_ratio, stores, uncacheable, entries, bytes, memory_bytes FROM cache_stats();
+\x off
+SELECT role, form, query, nparams, bytes, hits, expires FROM cache_entries ORDER BY created;

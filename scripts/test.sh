@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Set everything up and run the whole cachepg test suite against temporary
+# PostgreSQL 15 instances (pg_regress with cachepg preloaded, pg_regress
+# without it, pg_isolation_regress).  Prints "N passed, N failed" last and
+# exits non-zero when anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+BIN=/usr/lib/postgresql/15/bin
+PGXS=/usr/lib/postgresql/15/lib/pgxs
+REGRESS_TESTS="api types keys reject uncacheable privileges memory expiry disabled"
+ISOLATION_TESTS="xid_never_stores concurrent_drop"
+
+# The postgres user runs the servers and must not need to read this checkout.
+work=$(mktemp -d /tmp/cachepg-test.XXXXXX)
+cp -r sql expected test "$work/"
+chown -R postgres "$work"
+as_pg() { if [ "$(id -un)" = postgres ]; then "$@"; else runuser -u postgres -- "$@"; fi; }
+
+passed=0
+failed=0
+count() {
+    # pg_regress lines: "test NAME ... ok" / "... FAILED"
+    local log=$1
+    passed=$((passed + $(grep -cE '^(test| ) +[a-z_]+ +\.\.\. ok' "$log")))
+    failed=$((failed + $(grep -cE '^(test| ) +[a-z_]+ +\.\.\. (FAILED|failed)' "$log")))
+}
+run() {
+    local name=$1; shift
+    echo "== $name"
+    (cd "$work" && as_pg "$@") 2>&1 | tee "$work/$name.log"
+    local rc=${PIPESTATUS[0]}
+    count "$work/$name.log"
+    if [ "$rc" != 0 ]; then
+        grep -qE '\.\.\. (FAILED|failed)' "$work/$name.log" || failed=$((failed + 1))
+        cat "$work/out_$name/regression.diffs" 2>/dev/null
+    fi
+}
+
+run regress $PGXS/src/test/regress/pg_regress --bindir=$BIN \
+    --temp-instance="$work/tmp_regress" --temp-config=test/cachepg.conf \
+    --inputdir=. --outputdir="$work/out_regress" --dbname=contrib_regression \
+    $REGRESS_TESTS
+run notloaded $PGXS/src/test/regress/pg_regress --bindir=$BIN \
+    --temp-instance="$work/tmp_notloaded" --temp-config=test/notloaded.conf \
+    --inputdir=test/notloaded --outputdir="$work/out_notloaded" --dbname=contrib_regression \
+    notloaded
+run isolation $PGXS/src/test/isolation/pg_isolation_regress --bindir=$BIN \
+    --temp-instance="$work/tmp_isolation" --temp-config=test/cachepg.conf \
+    --inputdir=test --outputdir="$work/out_isolation" --dbname=contrib_regression \
+    $ISOLATION_TESTS
+
+[ "$failed" = 0 ] && rm -rf "$work" || echo "test files kept in $work"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
