@@ -50,6 +50,7 @@ run isolation $PGXS/src/test/isolation/pg_isolation_regress --bindir=$BIN \
     --temp-instance="$work/tmp_isolation" --temp-config=test/cachepg.conf \
     --inputdir=test --outputdir="$work/out_isolation" --dbname=contrib_regression \
     $ISOLATION_TESTS
+run stress bash test/stress.sh
 
 [ "$failed" = 0 ] && rm -rf "$work" || echo "test files kept in $work"
 echo "$passed passed, $failed failed"
