@@ -81,6 +81,9 @@ SELECT * FROM cache_get_or_run('SELECT $1::text AS p', 0, 2) AS t(p text);
 SELECT * FROM cache_get_or_run('SELECT $1::text AS p', 0, 1) AS t(p text);
 SELECT * FROM cache_get_or_run('SELECT $1::text AS p', 0, 'x'::varchar(5)) AS t(p text);
 SELECT * FROM cache_get_or_run('SELECT $1::text AS p', 0, 'x'::varchar(6)) AS t(p text);
+SELECT * FROM cache_get_or_run('SELECT $1::text AS p', 0, 'x'::text) AS t(p text);
+SELECT * FROM cache_get_or_run('SELECT $1::text AS p', 0, 'x'::text COLLATE "C") AS t(p text);
+SELECT * FROM cache_get_or_run('SELECT $1::text AS p', 0, 'x'::text COLLATE "C") AS t(p text);
 SELECT hits, misses, stores FROM cache_stats();
 -- equal values compare equal however they are stored (detoasted bytes)
 CREATE TABLE longval (v text);
