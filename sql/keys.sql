@@ -73,6 +73,21 @@ SELECT * FROM cache_get_or_run($q$SELECT '\x41ff'::bytea::text AS b$q$, 0) AS t(
 RESET bytea_output;
 SELECT * FROM cache_get_or_run($q$SELECT '\x41ff'::bytea::text AS b$q$, 0) AS t(b text);
 
+-- timezone_abbreviations changes how an abbreviation in a literal is read
+SET TimeZone = 'UTC';
+SET timezone_abbreviations = 'Default';
+SELECT * FROM cache_get_or_run($q$SELECT '2024-01-01 12:00 EST'::timestamptz::text AS t$q$, 0) AS t(t text);
+SET timezone_abbreviations = 'Australia';
+SELECT * FROM cache_get_or_run($q$SELECT '2024-01-01 12:00 EST'::timestamptz::text AS t$q$, 0) AS t(t text);
+RESET timezone_abbreviations;
+RESET TimeZone;
+-- xmlbinary changes how bytea is written into XML
+SET xmlbinary = 'base64';
+SELECT * FROM cache_get_or_run($q$SELECT xmlelement(name x, '\x0102'::bytea)::text AS x$q$, 0) AS t(x text);
+SET xmlbinary = 'hex';
+SELECT * FROM cache_get_or_run($q$SELECT xmlelement(name x, '\x0102'::bytea)::text AS x$q$, 0) AS t(x text);
+RESET xmlbinary;
+
 -- parameters: value and type are part of the key
 SELECT cache_stats_reset();
 SELECT * FROM cache_get_or_run('SELECT $1::text AS p', 0, 1) AS t(p text);

@@ -31,6 +31,19 @@ SET ROLE alice;
 SELECT * FROM cache_get_or_run('SELECT twice(id) FROM secret', 0) AS t(x int);
 RESET ROLE;
 SELECT hits - :before_hits AS hits_since FROM cache_stats();
+-- USAGE on the schema of a table the query names
+CREATE SCHEMA hidden;
+CREATE TABLE hidden.t (x int);
+INSERT INTO hidden.t VALUES (7);
+GRANT USAGE ON SCHEMA hidden TO alice;
+GRANT SELECT ON hidden.t TO alice;
+SET ROLE alice;
+SELECT * FROM cache_get_or_run('SELECT x FROM hidden.t', 0) AS t(x int);
+RESET ROLE;
+REVOKE USAGE ON SCHEMA hidden FROM alice;
+SET ROLE alice;
+SELECT * FROM cache_get_or_run('SELECT x FROM hidden.t', 0) AS t(x int);
+RESET ROLE;
 -- a dropped table makes its entries stale, never served
 CREATE TABLE dropme (a int);
 INSERT INTO dropme VALUES (1);

@@ -61,3 +61,25 @@ SELECT count(*), sum(g), min(g), max(g) FROM cache_get_or_run('SELECT g FROM gen
 SELECT bool_and(g = rn) FROM (SELECT g, row_number() OVER () AS rn
     FROM cache_get_or_run('SELECT g FROM generate_series(1, 20000) g', 0) AS t(g int)) s;
 SELECT hits, misses, stores FROM cache_stats();
+
+-- anonymous records: their typmods mean something only in one backend, so
+-- such results are returned but never stored
+SELECT uncacheable FROM cache_stats() \gset u_
+SELECT * FROM cache_get_or_run($q$SELECT row(42, 'hello'::text) AS r$q$, 0) AS t(r record);
+SELECT * FROM cache_get_or_run($q$SELECT ARRAY[row(1, 'x'::text)] AS r$q$, 0) AS t(r record[]);
+SELECT uncacheable - :u_uncacheable AS more_uncacheable FROM cache_stats();
+SELECT count(*) FROM cache_entries WHERE query LIKE 'SELECT row(42%' OR query LIKE 'SELECT ARRAY[row(1%';
+-- a named composite whose layout changes is not served in its old layout
+CREATE TYPE shape AS (a int, b text);
+CREATE TABLE shapes (id int, s shape, ss shape[]);
+INSERT INTO shapes VALUES (1, ROW(1, 'one'), ARRAY[ROW(2, 'two')::shape]);
+SELECT * FROM cache_get_or_run('SELECT s, ss FROM shapes', 0) AS t(s shape, ss shape[]);
+SELECT * FROM cache_get_or_run('SELECT s, ss FROM shapes', 0) AS t(s shape, ss shape[]);
+SELECT hits FROM cache_stats() \gset h_
+ALTER TYPE shape ALTER ATTRIBUTE a TYPE bigint CASCADE;
+SELECT * FROM cache_get_or_run('SELECT s, ss FROM shapes', 0) AS t(s shape, ss shape[]);
+SELECT hits - :h_hits AS more_hits FROM cache_stats();
+ALTER TYPE shape ADD ATTRIBUTE c numeric CASCADE;
+SELECT * FROM cache_get_or_run('SELECT s, ss FROM shapes', 0) AS t(s shape, ss shape[]);
+SELECT * FROM cache_get_or_run('SELECT s, ss FROM shapes', 0) AS t(s shape, ss shape[]);
+SELECT hits - :h_hits AS more_hits FROM cache_stats();

@@ -76,6 +76,14 @@ SELECT (SELECT x FROM cache_get_or_run('SELECT random()::text', 60) AS t(x text)
      = (SELECT x FROM cache_get_or_run('SELECT random()::text', 60) AS t(x text)) AS same_random;
 SELECT verdict('SELECT now()::text AS opted_in', NULL);
 SELECT verdict('SELECT v FROM secure');
+SET app.tenant = 'A';
+SELECT * FROM cache_get_or_run($q$SELECT current_setting('app.tenant') AS t$q$, 0) AS t(t text);
+RESET cachepg.store_uncacheable;
+-- entries stored under the opt-in are served only to callers who opted in
+SET app.tenant = 'B';
+SELECT * FROM cache_get_or_run($q$SELECT current_setting('app.tenant') AS t$q$, 0) AS t(t text);
+SET cachepg.store_uncacheable = on;
+SELECT * FROM cache_get_or_run($q$SELECT current_setting('app.tenant') AS t$q$, 0) AS t(t text);
 RESET cachepg.store_uncacheable;
 
 -- a session with temporary objects is never served nor stores

@@ -18,8 +18,14 @@ typedef struct BlobHeader
 	int32		nparams;
 	uint32		depoff;			/* offsets from the start of the blob */
 	uint32		deplen;
+	uint32		typeoff;		/* composite layouts (result.c), may be empty */
+	uint32		typelen;
 	uint32		rowoff;
+	uint32		flags;
 } BlobHeader;
+
+/* Stored only because the caller opted in (cachepg.store_uncacheable). */
+#define BLOB_OPTED_IN 0x01
 
 #define BLOB_KEYOFF MAXALIGN(sizeof(BlobHeader))
 

@@ -60,7 +60,7 @@ _PG_init(void)
 							PGC_USERSET, GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomIntVariable("cachepg.max_entry_size",
 							"Largest result stored; larger ones are returned, not stored.",
-							NULL, &cachepg_max_entry_size_kb, 1024, 1, 1024 * 1024,
+							NULL, &cachepg_max_entry_size_kb, 1024, 1, 512 * 1024,
 							PGC_SUSET, GUC_UNIT_KB, NULL, NULL, NULL);
 	DefineCustomBoolVariable("cachepg.store_uncacheable",
 							 "Store results the storability rules refuse (volatile or session-dependent functions, FOR UPDATE, TABLESAMPLE, foreign, catalog and row-security tables, time-dependent results without a ttl), at the caller's risk.",

@@ -299,7 +299,8 @@ get_int(const char **p)
  * invalidations), check each still exists without row security, then check
  * the caller's privileges on the relations (columns included) and EXECUTE
  * on the functions; a missing privilege raises the error a direct run
- * would.  Returns false when the entry is stale (something is gone).
+ * would, and USAGE on the schemas of relations the query names itself.
+ * Returns false when the entry is stale (something is gone).
  */
 bool
 cachepg_deps_recheck(const char *data, int len)
@@ -317,6 +318,7 @@ cachepg_deps_recheck(const char *data, int len)
 		int32		ncols,
 					c;
 		bool		ok;
+		Oid			nsp;
 
 		rte->rtekind = RTE_RELATION;
 		rte->relid = (Oid) get_int(&p);
@@ -332,9 +334,19 @@ cachepg_deps_recheck(const char *data, int len)
 		if (!HeapTupleIsValid(tp))
 			return false;
 		ok = !((Form_pg_class) GETSTRUCT(tp))->relrowsecurity;
+		nsp = ((Form_pg_class) GETSTRUCT(tp))->relnamespace;
 		ReleaseSysCache(tp);
 		if (!ok)
 			return false;
+
+		/*
+		 * A relation checked as the caller was named by the caller's query
+		 * (not reached through a view): resolving its name needs USAGE on
+		 * its schema.
+		 */
+		if (!OidIsValid(rte->checkAsUser) &&
+			pg_namespace_aclcheck(nsp, GetUserId(), ACL_USAGE) != ACLCHECK_OK)
+			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_SCHEMA, get_namespace_name(nsp));
 		rtable = lappend(rtable, rte);
 	}
 	ExecCheckRTPerms(rtable, true);

@@ -19,11 +19,13 @@
 #include "parser/parse_expr.h"
 #include "parser/parser.h"
 #include "pgtime.h"
+#include "access/gin.h"
 #include "tsearch/ts_cache.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/bytea.h"
 #include "utils/float.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/pg_locale.h"
 #include "utils/rls.h"
@@ -92,6 +94,10 @@ put_context(StringInfo buf)
 	put_int(buf, Array_nulls);
 	put_str(buf, TSCurrentConfig);
 	put_int(buf, xmloption);
+	put_int(buf, xmlbinary);
+	put_int(buf, GinFuzzySearchLimit);
+	/* no C global for this one; it changes how literals like '... EST' parse */
+	put_str(buf, GetConfigOption("timezone_abbreviations", true, false));
 	put_int(buf, quote_all_identifiers);
 	put_int(buf, row_security);
 }

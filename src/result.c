@@ -18,10 +18,12 @@
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 
 #include "result.h"
 
@@ -137,6 +139,70 @@ cachepg_result_end(ResultWriter *w)
 	if (!w->too_large)
 		((RowsHeader *) (w->buf->data + w->hdr))->nrows = w->nrows;
 	MemoryContextDelete(w->rowcxt);
+}
+
+/*
+ * Append the current physical layout of every composite type reachable from
+ * typid (through domains, arrays and ranges) to out.  Composite values carry
+ * their layout implicitly, so a stored value may only be served while the
+ * layout is unchanged.  Returns false for anonymous records, whose typmods
+ * mean something only inside the backend that made them: never storable.
+ */
+static bool
+type_layout(Oid typid, StringInfo out)
+{
+	char		typtype;
+	Oid			elem;
+
+	check_stack_depth();
+	typid = getBaseType(typid);
+	if (typid == RECORDOID || typid == RECORDARRAYOID)
+		return false;
+	elem = get_element_type(typid);
+	if (OidIsValid(elem))
+		return type_layout(elem, out);
+	typtype = get_typtype(typid);
+	if (typtype == TYPTYPE_RANGE)
+		return type_layout(get_range_subtype(typid), out);
+	if (typtype == TYPTYPE_MULTIRANGE)
+		return type_layout(get_multirange_range(typid), out);
+	if (typtype == TYPTYPE_COMPOSITE)
+	{
+		TupleDesc	td = lookup_rowtype_tupdesc_copy(typid, -1);
+		int			i;
+
+		appendBinaryStringInfo(out, (char *) &typid, sizeof(typid));
+		appendBinaryStringInfo(out, (char *) &td->natts, sizeof(td->natts));
+		for (i = 0; i < td->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(td, i);
+			int32		v[6];
+
+			v[0] = (int32) att->atttypid;
+			v[1] = att->atttypmod;
+			v[2] = att->attlen;
+			v[3] = att->attalign;
+			v[4] = att->attbyval;
+			v[5] = att->attisdropped;
+			appendBinaryStringInfo(out, (char *) v, sizeof(v));
+			if (!att->attisdropped && !type_layout(att->atttypid, out))
+				return false;
+		}
+		FreeTupleDesc(td);
+	}
+	return true;
+}
+
+/* The layout of every composite type in a result; false: not storable. */
+bool
+cachepg_result_layout(TupleDesc desc, StringInfo out)
+{
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+		if (!type_layout(TupleDescAttr(desc, i)->atttypid, out))
+			return false;
+	return true;
 }
 
 /*

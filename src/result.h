@@ -27,6 +27,7 @@ extern void cachepg_result_detoast(TupleDesc desc, Datum *values, bool *nulls);
 extern void cachepg_result_add(ResultWriter *w, Datum *values, bool *nulls);
 extern void cachepg_result_end(ResultWriter *w);
 
+extern bool cachepg_result_layout(TupleDesc desc, StringInfo out);
 extern TupleDesc cachepg_result_desc(const char *rows, bool *stale);
 extern void cachepg_result_check_desc(TupleDesc query, TupleDesc caller,
 									  AttrNumber **map);

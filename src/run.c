@@ -216,6 +216,16 @@ cache_usable(void)
 		cachepg_count(CC_BYPASSED, 1);
 		return false;
 	}
+	/*
+	 * A REPEATABLE READ or SERIALIZABLE snapshot may be older than a stored
+	 * result, or a result computed from it older than others can see: such
+	 * transactions run their queries directly (for now).
+	 */
+	if (IsolationUsesXactSnapshot())
+	{
+		cachepg_count(CC_BYPASSED, 1);
+		return false;
+	}
 	/* a transaction that wrote must neither store nor be served (yet) */
 	if (TransactionIdIsValid(GetTopTransactionIdIfAny()))
 	{
@@ -230,6 +240,22 @@ cache_usable(void)
 		return false;
 	}
 	return true;
+}
+
+/* Whether the composite types in a stored result still have their layout. */
+static bool
+layout_unchanged(TupleDesc stored, const char *layout, uint32 len)
+{
+	StringInfoData now;
+	bool		same;
+
+	if (len == 0)
+		return true;
+	initStringInfo(&now);
+	same = cachepg_result_layout(stored, &now) && now.len == (int) len &&
+		memcmp(now.data, layout, len) == 0;
+	pfree(now.data);
+	return same;
 }
 
 /* Serve a hit; false means miss (absent, expired, other key, or stale). */
@@ -247,13 +273,16 @@ serve_hit(CacheCall *call, CacheKey *key)
 		return false;
 	h = (BlobHeader *) blob;
 	if (h->keylen != (uint32) key->buf.len ||
-		memcmp(blob + BLOB_KEYOFF, key->buf.data, key->buf.len) != 0)
+		memcmp(blob + BLOB_KEYOFF, key->buf.data, key->buf.len) != 0 ||
+		((h->flags & BLOB_OPTED_IN) && !cachepg_store_uncacheable))
 	{
+		/* another key, or one only callers who opted in may be served */
 		pfree(blob);
 		return false;
 	}
 	if (!cachepg_deps_recheck(blob + h->depoff, h->deplen) ||
-		(stored = cachepg_result_desc(blob + h->rowoff, &stale)) == NULL)
+		(stored = cachepg_result_desc(blob + h->rowoff, &stale)) == NULL ||
+		!layout_unchanged(stored, blob + h->typeoff, h->typelen))
 	{
 		cachepg_remove_hash(key->hash);
 		pfree(blob);
@@ -379,20 +408,21 @@ receive_nothing(DestReceiver *self)
 {
 }
 
-/* Whether the verdict lets this call store (see README, "What is stored"). */
+/*
+ * Whether the verdict lets this call store (see README, "What is stored");
+ * *opted_in is set when only cachepg.store_uncacheable allows it.
+ */
 static bool
-may_store(const CacheDeps *deps, const CacheCall *call)
+may_store(const CacheDeps *deps, const CacheCall *call, bool *opted_in)
 {
-	switch (deps->verdict)
+	*opted_in = false;
+	if (deps->verdict == VERDICT_STORE ||
+		(deps->verdict == VERDICT_NEEDS_TTL && call->ttl_explicit && call->ttl > 0))
+		return true;
+	if (deps->verdict != VERDICT_NEVER && cachepg_store_uncacheable)
 	{
-		case VERDICT_STORE:
-			return true;
-		case VERDICT_NEEDS_TTL:
-			return (call->ttl_explicit && call->ttl > 0) || cachepg_store_uncacheable;
-		case VERDICT_UNSAFE:
-			return cachepg_store_uncacheable;
-		case VERDICT_NEVER:
-			return false;
+		*opted_in = true;
+		return true;
 	}
 	return false;
 }
@@ -411,6 +441,8 @@ run_query(CacheCall *call, CacheKey *key)
 	AttrNumber *map = NULL;
 	CacheDeps	deps;
 	bool		store = false;
+	bool		opted_in = false;
+	StringInfoData layout;
 	StringInfoData blob;
 	BlobHeader	hdr;
 	ResultWriter writer;
@@ -441,7 +473,14 @@ run_query(CacheCall *call, CacheKey *key)
 		cachepg_deps_analyze(&deps, call->sql, query,
 							 linitial_node(PlannedStmt, cplan->stmt_list));
 		ReleaseCachedPlan(cplan, NULL);
-		store = may_store(&deps, call);
+		initStringInfo(&layout);
+		if (call->form != CACHEPG_FORM_JSONB &&
+			!cachepg_result_layout(ps->resultDesc, &layout))
+		{
+			deps.verdict = VERDICT_NEVER;
+			deps.reason = "an anonymous record type in its result";
+		}
+		store = may_store(&deps, call, &opted_in);
 		if (!store)
 		{
 			cachepg_count(CC_UNCACHEABLE, 1);
@@ -508,6 +547,10 @@ run_query(CacheCall *call, CacheKey *key)
 		hdr.depoff = blob.len;
 		cachepg_deps_serialize(&deps, &blob);
 		hdr.deplen = blob.len - hdr.depoff;
+		hdr.typeoff = blob.len;
+		appendBinaryStringInfo(&blob, layout.data, layout.len);
+		hdr.typelen = layout.len;
+		hdr.flags = opted_in ? BLOB_OPTED_IN : 0;
 		cachepg_result_begin(&writer, &blob,
 							 ((CachedPlanSource *) linitial(SPI_plan_get_plan_sources(exec_plan)))->resultDesc,
 							 (Size) cachepg_max_entry_size_kb * 1024);
@@ -540,6 +583,7 @@ run_query(CacheCall *call, CacheKey *key)
 			info.dbid = MyDatabaseId;
 			info.roleid = GetUserId();
 			info.form = call->form;
+			info.showlen = BLOB_KEYOFF + hdr.keylen;
 			info.expires = call->ttl > 0 ?
 				TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 											(int64) call->ttl * 1000) : 0;

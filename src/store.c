@@ -330,6 +330,7 @@ char *
 cachepg_lookup(uint64 hash, TimestampTz now, Size *size)
 {
 	LWLock	   *lock = lock_of(hash);
+	dsa_area   *a = store_area();	/* attach before locking: it may fail */
 	char	   *copy = NULL;
 	bool		expired = false;
 	int32		s;
@@ -348,7 +349,7 @@ cachepg_lookup(uint64 hash, TimestampTz now, Size *size)
 											  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
 			if (copy != NULL)
 			{
-				memcpy(copy, dsa_get_address(store_area(), slot->blob), slot->size);
+				memcpy(copy, dsa_get_address(a, slot->blob), slot->size);
 				*size = slot->size;
 				pg_atomic_fetch_add_u64(&slot->hits, 1);
 				pg_atomic_write_u32(&slot->usage, 1);
@@ -492,7 +493,8 @@ cachepg_remove_matching(cachepg_match_fn match, void *arg)
 }
 
 /*
- * A consistent copy of every live entry's metadata (and blob, if asked),
+ * A consistent copy of every live entry's metadata (and the start of its
+ * blob, info.showlen bytes, if asked),
  * for the views.  Each entry is copied under its partition lock in shared
  * mode; copies that cannot be allocated are left without a blob.
  */
@@ -528,11 +530,12 @@ cachepg_snapshot_entries(bool with_blobs)
 			v->blobcopy = NULL;
 			if (with_blobs)
 			{
-				v->blobcopy = MemoryContextAllocExtended(CurrentMemoryContext,
-														 slot->size,
+				Size		len = Min(slot->size, slot->info.showlen);
+
+				v->blobcopy = MemoryContextAllocExtended(CurrentMemoryContext, len,
 														 MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
 				if (v->blobcopy)
-					memcpy(v->blobcopy, dsa_get_address(a, slot->blob), slot->size);
+					memcpy(v->blobcopy, dsa_get_address(a, slot->blob), len);
 			}
 		}
 		LWLockRelease(lock);

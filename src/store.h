@@ -40,6 +40,7 @@ typedef struct CacheEntryInfo
 	Oid			dbid;
 	Oid			roleid;
 	int			form;
+	uint32		showlen;		/* leading blob bytes the views need */
 	TimestampTz expires;		/* 0: never */
 } CacheEntryInfo;
 
@@ -50,7 +51,8 @@ typedef struct CacheEntryView
 	TimestampTz created;
 	uint64		hits;
 	uint32		size;
-	char	   *blobcopy;		/* palloc'd copy of the blob, or NULL */
+	char	   *blobcopy;		/* palloc'd copy of the first info.showlen
+								 * bytes of the blob, or NULL */
 } CacheEntryView;
 
 extern bool cachepg_store_ready(void);
