@@ -660,15 +660,6 @@ cachepg_get_or_run_jsonb(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(call.jsonb);
 }
 
-static void
-require_store(void)
-{
-	if (!cachepg_store_ready())
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("cachepg must be loaded via shared_preload_libraries")));
-}
-
 typedef struct InvalidateMatch
 {
 	CacheKey	key;
@@ -703,7 +694,7 @@ cachepg_invalidate(PG_FUNCTION_ARGS)
 	CacheCall	call;
 	InvalidateMatch m;
 
-	require_store();
+	cachepg_require_store();
 	memset(&call, 0, sizeof(call));
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -727,6 +718,6 @@ match_all(const CacheEntryInfo *info, const char *blob, Size size, void *arg)
 Datum
 cachepg_clear(PG_FUNCTION_ARGS)
 {
-	require_store();
+	cachepg_require_store();
 	PG_RETURN_INT64((int64) cachepg_remove_matching(match_all, NULL));
 }

@@ -181,6 +181,16 @@ cachepg_store_ready(void)
 	return shared != NULL;
 }
 
+/* For functions that only make sense with the shared region. */
+void
+cachepg_require_store(void)
+{
+	if (!cachepg_store_ready())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cachepg must be loaded via shared_preload_libraries")));
+}
+
 /* Attach this backend to the arena on first use, for its whole life. */
 static dsa_area *
 store_area(void)

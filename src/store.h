@@ -56,6 +56,7 @@ typedef struct CacheEntryView
 } CacheEntryView;
 
 extern bool cachepg_store_ready(void);
+extern void cachepg_require_store(void);
 extern Size cachepg_store_shmem_size(void);
 extern void cachepg_store_request(void);
 extern void cachepg_store_startup(void);

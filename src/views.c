@@ -20,15 +20,6 @@ PG_FUNCTION_INFO_V1(cachepg_stats);
 PG_FUNCTION_INFO_V1(cachepg_stats_reset_fn);
 PG_FUNCTION_INFO_V1(cachepg_entries);
 
-static void
-require_store(void)
-{
-	if (!cachepg_store_ready())
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("cachepg must be loaded via shared_preload_libraries")));
-}
-
 /* cache_stats(): one row of counters and memory use. */
 Datum
 cachepg_stats(PG_FUNCTION_ARGS)
@@ -44,7 +35,7 @@ cachepg_stats(PG_FUNCTION_ARGS)
 				misses;
 	int			i = 0;
 
-	require_store();
+	cachepg_require_store();
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	cachepg_usage(&entries, &bytes, &capacity, &nslots);
@@ -79,7 +70,7 @@ cachepg_stats(PG_FUNCTION_ARGS)
 Datum
 cachepg_stats_reset_fn(PG_FUNCTION_ARGS)
 {
-	require_store();
+	cachepg_require_store();
 	cachepg_stats_reset();
 	PG_RETURN_VOID();
 }
@@ -112,7 +103,7 @@ cachepg_entries(PG_FUNCTION_ARGS)
 	List	   *entries;
 	ListCell   *lc;
 
-	require_store();
+	cachepg_require_store();
 	InitMaterializedSRF(fcinfo, 0);
 	see_all = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
 	entries = cachepg_snapshot_entries(true);
