@@ -2,6 +2,7 @@
 CREATE EXTENSION cachepg;
 SELECT cache_stats_reset();
 CREATE TABLE users (id int PRIMARY KEY, name text, team text, active bool);
+SELECT cache_watch('users');
 INSERT INTO users VALUES (1, 'ann', 'core', true), (2, 'bob', 'core', false),
                          (3, 'cid', 'web', true), (42, 'dee', 'core', true);
 

@@ -5,6 +5,7 @@ CREATE SCHEMA s1;
 CREATE SCHEMA s2;
 CREATE TABLE s1.k (v text);
 CREATE TABLE s2.k (v text);
+SELECT cache_watch('s1.k'), cache_watch('s2.k');
 INSERT INTO s1.k VALUES ('from s1');
 INSERT INTO s2.k VALUES ('from s2');
 CREATE ROLE key_a;
@@ -102,6 +103,7 @@ SELECT * FROM cache_get_or_run('SELECT $1::text AS p', 0, 'x'::text COLLATE "C")
 SELECT hits, misses, stores FROM cache_stats();
 -- equal values compare equal however they are stored (detoasted bytes)
 CREATE TABLE longval (v text);
+SELECT cache_watch('longval');
 INSERT INTO longval SELECT string_agg(md5(i::text), '') FROM generate_series(1, 500) i;
 SELECT cache_stats_reset();
 SELECT length(p) FROM cache_get_or_run('SELECT $1 AS p', 0, (SELECT v FROM longval)) AS t(p text);

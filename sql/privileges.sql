@@ -2,6 +2,7 @@
 -- need cachepg_admin, other roles' query texts are hidden.
 SELECT cache_clear() >= 0 AS cleared;
 CREATE TABLE secret (id int, pub text, priv text);
+SELECT cache_watch('secret');
 INSERT INTO secret VALUES (1, 'public', 'private');
 CREATE ROLE alice;
 CREATE ROLE mallory;
@@ -34,6 +35,7 @@ SELECT hits - :before_hits AS hits_since FROM cache_stats();
 -- USAGE on the schema of a table the query names
 CREATE SCHEMA hidden;
 CREATE TABLE hidden.t (x int);
+SELECT cache_watch('hidden.t');
 INSERT INTO hidden.t VALUES (7);
 GRANT USAGE ON SCHEMA hidden TO alice;
 GRANT SELECT ON hidden.t TO alice;
@@ -46,11 +48,13 @@ SELECT * FROM cache_get_or_run('SELECT x FROM hidden.t', 0) AS t(x int);
 RESET ROLE;
 -- a dropped table makes its entries stale, never served
 CREATE TABLE dropme (a int);
+SELECT cache_watch('dropme');
 INSERT INTO dropme VALUES (1);
 SELECT * FROM cache_get_or_run('SELECT a FROM dropme', 0) AS t(a int);
 DROP TABLE dropme;
 SELECT * FROM cache_get_or_run('SELECT a FROM dropme', 0) AS t(a int);
 CREATE TABLE dropme (a int);
+SELECT cache_watch('dropme');
 INSERT INTO dropme VALUES (2);
 SELECT * FROM cache_get_or_run('SELECT a FROM dropme', 0) AS t(a int);
 

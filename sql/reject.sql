@@ -2,6 +2,7 @@
 -- error before anything runs.
 SELECT cache_clear() >= 0 AS cleared;
 CREATE TABLE victim (id int);
+SELECT cache_watch('victim');
 INSERT INTO victim VALUES (1), (2);
 CREATE FUNCTION try(q text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN

@@ -10,6 +10,7 @@ CREATE TABLE typed (
     tstz timestamptz, iv interval, u uuid, j jsonb, js json, arr int[],
     tarr text[], m mood, dom posint, p pair, pr int4range, ip inet, x xml,
     pt point, big text, bigb bytea);
+SELECT cache_watch('typed');
 INSERT INTO typed VALUES
   (1, 1, 9000000000, 1.5, 2.25, 12345678901234567890.123456789, true,
    'text', 'varchar', 'abc', '\x00ff', '2024-02-29', '2024-01-01 12:34:56.789',
@@ -72,6 +73,7 @@ SELECT count(*) FROM cache_entries WHERE query LIKE 'SELECT row(42%' OR query LI
 -- a named composite whose layout changes is not served in its old layout
 CREATE TYPE shape AS (a int, b text);
 CREATE TABLE shapes (id int, s shape, ss shape[]);
+SELECT cache_watch('shapes');
 INSERT INTO shapes VALUES (1, ROW(1, 'one'), ARRAY[ROW(2, 'two')::shape]);
 SELECT * FROM cache_get_or_run('SELECT s, ss FROM shapes', 0) AS t(s shape, ss shape[]);
 SELECT * FROM cache_get_or_run('SELECT s, ss FROM shapes', 0) AS t(s shape, ss shape[]);

@@ -3,6 +3,7 @@
 -- in with cachepg.store_uncacheable.
 SELECT cache_clear() >= 0 AS cleared;
 CREATE TABLE plain (id int, v text);
+SELECT cache_watch('plain');
 INSERT INTO plain SELECT i, 'v' || i FROM generate_series(1, 100) i;
 CREATE FUNCTION verdict(q text, ttl int = 60) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
@@ -48,6 +49,7 @@ CREATE SERVER files FOREIGN DATA WRAPPER file_fdw;
 CREATE FOREIGN TABLE ft (x text) SERVER files OPTIONS (filename '/dev/null');
 SELECT verdict('SELECT x FROM ft');
 CREATE TABLE secure (id int, v text);
+SELECT cache_watch('secure');
 INSERT INTO secure VALUES (1, 'a');
 ALTER TABLE secure ENABLE ROW LEVEL SECURITY;
 SELECT verdict('SELECT v FROM secure');

@@ -3,8 +3,9 @@
  *		Layout of a stored entry's bytes, shared by run.c (which writes and
  *		serves them) and views.c (which shows them).
  *
- * A blob is this header, the key bytes (key.h), the dependencies (deps.c)
- * and the rows (result.c), the rows at a MAXALIGN'd offset.
+ * A blob is this header, the key bytes (key.h), the dependencies (deps.c),
+ * the generations it was computed under (invalidate.h), the composite
+ * layouts and the rows (result.c), the rows at a MAXALIGN'd offset.
  */
 #ifndef CACHEPG_BLOB_H
 #define CACHEPG_BLOB_H
@@ -18,6 +19,8 @@ typedef struct BlobHeader
 	int32		nparams;
 	uint32		depoff;			/* offsets from the start of the blob */
 	uint32		deplen;
+	uint32		markoff;		/* generations (invalidate.h CacheMark) */
+	int32		nmarks;
 	uint32		typeoff;		/* composite layouts (result.c), may be empty */
 	uint32		typelen;
 	uint32		rowoff;

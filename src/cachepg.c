@@ -11,10 +11,13 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
+#include "storage/shmem.h"
 #include "utils/guc.h"
 
 #include "cachepg.h"
+#include "invalidate.h"
 #include "store.h"
+#include "worker.h"
 
 PG_MODULE_MAGIC;
 
@@ -24,6 +27,11 @@ int			cachepg_max_entry_size_kb = 1024;
 int			cachepg_default_ttl = 60;
 bool		cachepg_enabled = true;
 bool		cachepg_store_uncacheable = false;
+bool		cachepg_auto_watch = true;
+int			cachepg_max_tables = 4096;
+char	   *cachepg_depends_on = NULL;
+int			cachepg_test_delay_release_ms = 0;
+int			cachepg_test_store_lock = 0;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -35,7 +43,12 @@ cachepg_shmem_request(void)
 {
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
-	cachepg_store_request();
+	cachepg_watch_request();
+	/* the table state and the worker queue come out of cachepg.memory too */
+	RequestAddinShmemSpace(cachepg_watch_shmem_size() + cachepg_worker_shmem_size());
+	cachepg_store_request((Size) cachepg_memory_kb * 1024 -
+						  Min((Size) cachepg_memory_kb * 1024,
+							  cachepg_watch_shmem_size() + cachepg_worker_shmem_size()));
 }
 
 static void
@@ -44,6 +57,8 @@ cachepg_shmem_startup(void)
 	if (prev_shmem_startup_hook)
 		prev_shmem_startup_hook();
 	cachepg_store_startup();
+	cachepg_watch_startup();
+	cachepg_worker_startup();
 }
 
 void
@@ -67,6 +82,25 @@ _PG_init(void)
 							 "Temporary relations are never stored.",
 							 &cachepg_store_uncacheable, false, PGC_USERSET, 0,
 							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("cachepg.auto_watch",
+							 "Have a background worker watch the tables a reader wanted cached.",
+							 "When off, only cache_watch() installs the triggers.",
+							 &cachepg_auto_watch, true, PGC_SUSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomStringVariable("cachepg.depends_on",
+							   "Tables that functions in the next queries read out of the planner's sight.",
+							   "A comma-separated list of table names, or 'none'; empty means undeclared. "
+							   "Results of queries calling such functions are stored only when this is declared.",
+							   &cachepg_depends_on, "", PGC_USERSET, GUC_LIST_INPUT,
+							   NULL, NULL, NULL);
+	DefineCustomIntVariable("cachepg.test_delay_release_ms",
+							"For testing only: wait this long between a writer's commit becoming visible and the release of its marks.",
+							NULL, &cachepg_test_delay_release_ms, 0, 0, 60000,
+							PGC_SUSET, GUC_UNIT_MS | GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
+	DefineCustomIntVariable("cachepg.test_store_lock",
+							"For testing only: before storing a result, wait for the shared advisory lock with this key (0: off).",
+							NULL, &cachepg_test_store_lock, 0, 0, INT_MAX,
+							PGC_SUSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
 
 	if (process_shared_preload_libraries_in_progress)
 	{
@@ -78,6 +112,11 @@ _PG_init(void)
 								"Number of entry slots in the index (part of cachepg.memory).",
 								NULL, &cachepg_max_entries, 16384, 16, INT_MAX / 1024,
 								PGC_POSTMASTER, 0, NULL, NULL, NULL);
+		DefineCustomIntVariable("cachepg.max_tables",
+								"Number of tables whose writes are tracked (part of cachepg.memory).",
+								"When full, writes to further tables invalidate every entry.",
+								&cachepg_max_tables, 4096, 16, INT_MAX / 1024,
+								PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	}
 	MarkGUCPrefixReserved("cachepg");
 
@@ -88,4 +127,5 @@ _PG_init(void)
 	shmem_request_hook = cachepg_shmem_request;
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = cachepg_shmem_startup;
+	cachepg_invalidate_init();
 }

@@ -12,5 +12,10 @@ extern int	cachepg_max_entry_size_kb;
 extern int	cachepg_default_ttl;
 extern bool cachepg_enabled;
 extern bool cachepg_store_uncacheable;
+extern bool cachepg_auto_watch;
+extern int	cachepg_max_tables;
+extern char *cachepg_depends_on;
+extern int	cachepg_test_delay_release_ms;
+extern int	cachepg_test_store_lock;
 
 #endif

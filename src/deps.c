@@ -18,6 +18,15 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/relation.h"
+#include "access/xact.h"
+#include "storage/predicate.h"
+#include "utils/snapmgr.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_inherits.h"
+#include "utils/builtins.h"
+#include "utils/regproc.h"
+#include "utils/varlena.h"
 #include "catalog/catalog.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_proc.h"
@@ -30,11 +39,14 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
+#include "cachepg.h"
 #include "deps.h"
+#include "invalidate.h"
 
 typedef struct WalkContext
 {
 	CacheDeps  *deps;
+	bool		final_plan;		/* walking the final plan, after inlining */
 } WalkContext;
 
 /* Lower the verdict to v (keeping the first reason of the worst verdict). */
@@ -99,7 +111,14 @@ function_checker(Oid funcid, void *context)
 		const char *name = NameStr(proc->proname);
 
 		if (funcid >= FirstGenbkiObjectId)
-			refuse(deps, VERDICT_NEEDS_TTL, "a stable user-defined function");
+		{
+			/*
+			 * Not inlined (it is still in the final plan): its body may read
+			 * tables the plan does not show.
+			 */
+			if (((WalkContext *) context)->final_plan)
+				deps->hidden = true;
+		}
 		else if (name_in(name, time_functions))
 			refuse(deps, VERDICT_NEEDS_TTL, "a time-dependent function");
 		else if (name_in(name, session_functions) || strstr(name, "_to_xml"))
@@ -191,6 +210,139 @@ mentions_time_literal(const char *sql)
 	return false;
 }
 
+/* Walk the expressions of one plan node and its children. */
+static void
+plan_walker(Plan *plan, WalkContext *ctx)
+{
+	ListCell   *lc;
+	List	   *children = NIL;
+	List	   *exprs = NIL;
+
+	if (plan == NULL)
+		return;
+	exprs = list_make2(plan->targetlist, plan->qual);
+	switch (nodeTag(plan))
+	{
+		case T_Result:
+			exprs = lappend(exprs, ((Result *) plan)->resconstantqual);
+			break;
+		case T_IndexScan:
+			exprs = lappend(exprs, ((IndexScan *) plan)->indexqualorig);
+			exprs = lappend(exprs, ((IndexScan *) plan)->indexorderbyorig);
+			break;
+		case T_IndexOnlyScan:
+			exprs = lappend(exprs, ((IndexOnlyScan *) plan)->recheckqual);
+			exprs = lappend(exprs, ((IndexOnlyScan *) plan)->indexorderby);
+			break;
+		case T_BitmapIndexScan:
+			exprs = lappend(exprs, ((BitmapIndexScan *) plan)->indexqualorig);
+			break;
+		case T_BitmapHeapScan:
+			exprs = lappend(exprs, ((BitmapHeapScan *) plan)->bitmapqualorig);
+			break;
+		case T_TidScan:
+			exprs = lappend(exprs, ((TidScan *) plan)->tidquals);
+			break;
+		case T_TidRangeScan:
+			exprs = lappend(exprs, ((TidRangeScan *) plan)->tidrangequals);
+			break;
+		case T_FunctionScan:
+			exprs = lappend(exprs, ((FunctionScan *) plan)->functions);
+			break;
+		case T_ValuesScan:
+			exprs = lappend(exprs, ((ValuesScan *) plan)->values_lists);
+			break;
+		case T_TableFuncScan:
+			exprs = lappend(exprs, ((TableFuncScan *) plan)->tablefunc);
+			break;
+		case T_ForeignScan:
+			exprs = lappend(exprs, ((ForeignScan *) plan)->fdw_exprs);
+			break;
+		case T_CustomScan:
+			exprs = lappend(exprs, ((CustomScan *) plan)->custom_exprs);
+			children = ((CustomScan *) plan)->custom_plans;
+			break;
+		case T_NestLoop:
+		case T_MergeJoin:
+		case T_HashJoin:
+			exprs = lappend(exprs, ((Join *) plan)->joinqual);
+			if (IsA(plan, MergeJoin))
+				exprs = lappend(exprs, ((MergeJoin *) plan)->mergeclauses);
+			if (IsA(plan, HashJoin))
+				exprs = lappend(exprs, ((HashJoin *) plan)->hashclauses);
+			break;
+		case T_Hash:
+			exprs = lappend(exprs, ((Hash *) plan)->hashkeys);
+			break;
+		case T_Memoize:
+			exprs = lappend(exprs, ((Memoize *) plan)->param_exprs);
+			break;
+		case T_WindowAgg:
+			exprs = lappend(exprs, ((WindowAgg *) plan)->startOffset);
+			exprs = lappend(exprs, ((WindowAgg *) plan)->endOffset);
+			break;
+		case T_Limit:
+			exprs = lappend(exprs, ((Limit *) plan)->limitOffset);
+			exprs = lappend(exprs, ((Limit *) plan)->limitCount);
+			break;
+		case T_SubqueryScan:
+			children = list_make1(((SubqueryScan *) plan)->subplan);
+			break;
+		case T_Append:
+			children = ((Append *) plan)->appendplans;
+			break;
+		case T_MergeAppend:
+			children = ((MergeAppend *) plan)->mergeplans;
+			break;
+		case T_BitmapAnd:
+			children = ((BitmapAnd *) plan)->bitmapplans;
+			break;
+		case T_BitmapOr:
+			children = ((BitmapOr *) plan)->bitmapplans;
+			break;
+		default:
+			break;
+	}
+	foreach(lc, exprs)
+		query_walker((Node *) lfirst(lc), ctx);
+	foreach(lc, children)
+		plan_walker((Plan *) lfirst(lc), ctx);
+	plan_walker(plan->lefttree, ctx);
+	plan_walker(plan->righttree, ctx);
+}
+
+/*
+ * The relations cachepg.depends_on names (for functions that read tables
+ * out of the planner's sight); false when it is not declared.  'none'
+ * declares that they read none.
+ */
+static bool
+declared_relations(CacheDeps *deps)
+{
+	char	   *raw;
+	List	   *names;
+	ListCell   *lc;
+
+	if (cachepg_depends_on == NULL || cachepg_depends_on[0] == '\0')
+		return false;
+	if (pg_strcasecmp(cachepg_depends_on, "none") == 0)
+		return true;
+	raw = pstrdup(cachepg_depends_on);
+	if (!SplitIdentifierString(raw, ',', &names))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid list syntax in cachepg.depends_on")));
+	foreach(lc, names)
+	{
+		char	   *name = lfirst(lc);
+		RangeVar   *rv = makeRangeVarFromNameList(stringToQualifiedNameList(name));
+		Oid			relid = RangeVarGetRelid(rv, AccessShareLock, false);
+
+		deps->relids = list_append_unique_oid(deps->relids, relid);
+	}
+	return true;
+}
+
 /* Judge one relation of the final plan and remember what to re-check. */
 static void
 analyze_relation(CacheDeps *deps, RangeTblEntry *rte)
@@ -212,6 +364,7 @@ analyze_relation(CacheDeps *deps, RangeTblEntry *rte)
 		refuse(deps, VERDICT_UNSAFE, "a table with row-level security");
 	ReleaseSysCache(tp);
 	deps->rtes = lappend(deps->rtes, rte);
+	deps->relids = list_append_unique_oid(deps->relids, rte->relid);
 }
 
 void
@@ -225,7 +378,10 @@ cachepg_deps_analyze(CacheDeps *deps, const char *sql, Query *query,
 	deps->reason = NULL;
 	deps->rtes = NIL;
 	deps->funcs = NIL;
+	deps->relids = NIL;
+	deps->hidden = false;
 	ctx.deps = deps;
+	ctx.final_plan = false;
 
 	foreach(lc, pstmt->rtable)
 	{
@@ -239,6 +395,74 @@ cachepg_deps_analyze(CacheDeps *deps, const char *sql, Query *query,
 	query_walker((Node *) query, &ctx);
 	if (mentions_time_literal(sql))
 		refuse(deps, VERDICT_NEEDS_TTL, "a time literal such as 'now' or 'today'");
+
+	/* the final plan: what inlining left, time functions inlined bodies call */
+	ctx.final_plan = true;
+	plan_walker(pstmt->planTree, &ctx);
+	foreach(lc, pstmt->subplans)
+		plan_walker((Plan *) lfirst(lc), &ctx);
+	if (deps->hidden && !declared_relations(deps))
+		refuse(deps, VERDICT_UNSAFE,
+			   "a function that may read tables out of the planner's sight (declare them in cachepg.depends_on)");
+}
+
+/*
+ * The relations a result depends on for invalidation: those it read and
+ * those declared, and all their ancestors (a write through a parent fires
+ * only the parent's statement triggers).
+ */
+List *
+cachepg_deps_relations(const CacheDeps *deps)
+{
+	List	   *result = list_copy(deps->relids);
+	ListCell   *lc;
+
+	foreach(lc, deps->relids)
+	{
+		List	   *anc = cachepg_relation_ancestors(lfirst_oid(lc));
+		ListCell   *lc2;
+
+		foreach(lc2, anc)
+			result = list_append_unique_oid(result, lfirst_oid(lc2));
+	}
+	return result;
+}
+
+/*
+ * The relations in rels and their descendants that do not carry our
+ * triggers (a write straight into a child fires only the child's).  Under
+ * the opt-in (cachepg.store_uncacheable), relations that cannot carry them
+ * (foreign tables, catalogs) are the caller's risk and do not count.
+ */
+List *
+cachepg_deps_unwatched(List *rels, bool opted_in)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, rels)
+	{
+		List	   *tree = find_all_inheritors(lfirst_oid(lc), AccessShareLock, NULL);
+		ListCell   *lc2;
+
+		foreach(lc2, tree)
+		{
+			Oid			r = lfirst_oid(lc2);
+			Relation	rel;
+
+			if (list_member_oid(result, r))
+				continue;
+			rel = try_relation_open(r, NoLock);
+			if (rel == NULL ||
+				(!cachepg_relation_watched(rel) &&
+				 !(opted_in && (rel->rd_rel->relkind == RELKIND_FOREIGN_TABLE ||
+								IsCatalogRelationOid(r)))))
+				result = lappend_oid(result, r);
+			if (rel)
+				relation_close(rel, NoLock);
+		}
+	}
+	return result;
 }
 
 /*
@@ -333,6 +557,14 @@ cachepg_deps_recheck(const char *data, int len)
 		tp = SearchSysCache1(RELOID, ObjectIdGetDatum(rte->relid));
 		if (!HeapTupleIsValid(tp))
 			return false;
+		if (IsolationIsSerializable())
+		{
+			/* what a direct read would take, so write skew is still seen */
+			Relation	rel = relation_open(rte->relid, NoLock);
+
+			PredicateLockRelation(rel, GetTransactionSnapshot());
+			relation_close(rel, NoLock);
+		}
 		ok = !((Form_pg_class) GETSTRUCT(tp))->relrowsecurity;
 		nsp = ((Form_pg_class) GETSTRUCT(tp))->relnamespace;
 		ReleaseSysCache(tp);

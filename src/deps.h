@@ -23,11 +23,15 @@ typedef struct CacheDeps
 	const char *reason;			/* why not VERDICT_STORE */
 	List	   *rtes;			/* RTE_RELATION entries to re-check on a hit */
 	List	   *funcs;			/* OIDs of functions whose EXECUTE to re-check */
+	List	   *relids;			/* relations read or declared (unique) */
+	bool		hidden;			/* calls functions that may read more */
 } CacheDeps;
 
 extern void cachepg_deps_analyze(CacheDeps *deps, const char *sql,
 								 Query *query, PlannedStmt *pstmt);
 extern void cachepg_deps_serialize(const CacheDeps *deps, StringInfo buf);
 extern bool cachepg_deps_recheck(const char *data, int len);
+extern List *cachepg_deps_relations(const CacheDeps *deps);
+extern List *cachepg_deps_unwatched(List *rels, bool opted_in);
 
 #endif

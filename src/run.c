@@ -18,6 +18,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
@@ -27,6 +28,9 @@
 #include "nodes/nodeFuncs.h"
 #include "tcop/dest.h"
 #include "utils/array.h"
+#include "utils/fmgrprotos.h"
+#include "utils/inval.h"
+#include "utils/snapmgr.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
@@ -37,9 +41,11 @@
 #include "blob.h"
 #include "cachepg.h"
 #include "deps.h"
+#include "invalidate.h"
 #include "key.h"
 #include "result.h"
 #include "store.h"
+#include "worker.h"
 
 PG_FUNCTION_INFO_V1(cachepg_get_or_run);
 PG_FUNCTION_INFO_V1(cachepg_get_or_run_as);
@@ -217,19 +223,12 @@ cache_usable(void)
 		return false;
 	}
 	/*
-	 * A REPEATABLE READ or SERIALIZABLE snapshot may be older than a stored
-	 * result, or a result computed from it older than others can see: such
-	 * transactions run their queries directly (for now).
+	 * On a hot standby no trigger fires, so nothing could ever invalidate
+	 * an entry: queries run uncached (until invalidation travels in WAL).
 	 */
-	if (IsolationUsesXactSnapshot())
+	if (RecoveryInProgress())
 	{
-		cachepg_count(CC_BYPASSED, 1);
-		return false;
-	}
-	/* a transaction that wrote must neither store nor be served (yet) */
-	if (TransactionIdIsValid(GetTopTransactionIdIfAny()))
-	{
-		cachepg_count(CC_BYPASSED, 1);
+		cachepg_count(CC_STANDBY, 1);
 		return false;
 	}
 	/* with a temp schema, names may resolve differently than for others */
@@ -258,17 +257,52 @@ layout_unchanged(TupleDesc stored, const char *layout, uint32 len)
 	return same;
 }
 
+/* Whether every generation an entry was computed under is still current. */
+static bool
+marks_current(const char *data, int32 n)
+{
+	int32		i;
+
+	for (i = 0; i < n; i++)
+	{
+		CacheMark	m;
+
+		memcpy(&m, data + i * sizeof(CacheMark), sizeof(CacheMark));
+		if (!cachepg_mark_current(&m))
+			return false;
+	}
+	return true;
+}
+
+/* Whether a snapshot sees every committed write to the tables of the marks. */
+static bool
+marks_seen_by(const char *data, int32 n, Snapshot snapshot)
+{
+	int32		i;
+
+	for (i = 0; i < n; i++)
+	{
+		CacheMark	m;
+
+		memcpy(&m, data + i * sizeof(CacheMark), sizeof(CacheMark));
+		if (!cachepg_mark_seen_by(&m, snapshot))
+			return false;
+	}
+	return true;
+}
+
 /* Serve a hit; false means miss (absent, expired, other key, or stale). */
 static bool
 serve_hit(CacheCall *call, CacheKey *key)
 {
 	Size		size;
+	int32		slotno;
 	char	   *blob;
 	BlobHeader *h;
 	TupleDesc	stored;
 	bool		stale;
 
-	blob = cachepg_lookup(key->hash, GetCurrentTimestamp(), &size);
+	blob = cachepg_lookup(key->hash, GetCurrentTimestamp(), &size, &slotno);
 	if (blob == NULL)
 		return false;
 	h = (BlobHeader *) blob;
@@ -281,10 +315,18 @@ serve_hit(CacheCall *call, CacheKey *key)
 		return false;
 	}
 	if (!cachepg_deps_recheck(blob + h->depoff, h->deplen) ||
+		!marks_current(blob + h->markoff, h->nmarks) ||
 		(stored = cachepg_result_desc(blob + h->rowoff, &stale)) == NULL ||
 		!layout_unchanged(stored, blob + h->typeoff, h->typelen))
 	{
 		cachepg_remove_hash(key->hash);
+		pfree(blob);
+		return false;
+	}
+	if (IsolationUsesXactSnapshot() &&
+		!marks_seen_by(blob + h->markoff, h->nmarks, GetTransactionSnapshot()))
+	{
+		/* fresh for others, but newer than what this snapshot may see */
 		pfree(blob);
 		return false;
 	}
@@ -307,6 +349,7 @@ serve_hit(CacheCall *call, CacheKey *key)
 								call->ts);
 	}
 	pfree(blob);
+	cachepg_served(slotno, key->hash);
 	return true;
 }
 
@@ -428,8 +471,90 @@ may_store(const CacheDeps *deps, const CacheCall *call, bool *opted_in)
 }
 
 /*
+ * Read the marks of every relation the result depends on (and the global
+ * slot, read before planning).  Appends them to marks; false when a writer
+ * is in flight, the table state is full, or (for a snapshot older than the
+ * call) the snapshot missed a committed write.
+ */
+static bool
+read_marks(List *rels, StringInfo marks, bool old_snapshot)
+{
+	ListCell   *lc;
+	bool		ok = true;
+
+	foreach(lc, rels)
+	{
+		int32		slot = cachepg_slot_for(lfirst_oid(lc));
+		CacheMark	m;
+
+		if (slot < 0)
+		{
+			cachepg_count(CC_STORE_FAILURES, 1);
+			return false;
+		}
+		if (!cachepg_read_mark(slot, &m))
+			ok = false;
+		else if (old_snapshot && !cachepg_mark_seen_by(&m, GetTransactionSnapshot()))
+			ok = false;
+		appendBinaryStringInfo(marks, (char *) &m, sizeof(m));
+	}
+	if (!ok)
+		cachepg_count(CC_WRITE_CONFLICTS, 1);
+	return ok;
+}
+
+/*
+ * Every relation must carry our triggers, or a write to it would go
+ * unseen: say so, and ask the worker to watch it when auto_watch is on.
+ */
+static bool
+all_watched(const CacheDeps *deps, bool opted_in)
+{
+	List	   *unwatched = cachepg_deps_unwatched(deps->relids, opted_in);
+	ListCell   *lc;
+
+	if (unwatched == NIL)
+		return true;
+	cachepg_count(CC_NOT_WATCHED, 1);
+	foreach(lc, unwatched)
+	{
+		Oid			r = lfirst_oid(lc);
+		char	   *name = get_rel_name(r);
+
+		ereport(NOTICE,
+				(errmsg("cachepg did not store this result: table \"%s\" is not watched",
+						name ? name : "?"),
+				 cachepg_auto_watch ?
+				 errhint("A background worker will watch it shortly; the table's owner can also run SELECT cache_watch('%s').",
+						 name ? name : "?") :
+				 errhint("The table's owner can run SELECT cache_watch('%s').",
+						 name ? name : "?")));
+		if (cachepg_auto_watch)
+			cachepg_request_watch(r);
+	}
+	return false;
+}
+
+/* Whether this transaction may store at all: it wrote nothing. */
+static bool
+xact_may_store(void)
+{
+	if (TransactionIdIsValid(GetTopTransactionIdIfAny()))
+	{
+		cachepg_count(CC_WRITE_CONFLICTS, 1);
+		return false;
+	}
+	return true;
+}
+
+/*
  * The miss path: prepare, check, run, and store when allowed (key != NULL
  * means the cache may be used for this call).
+ *
+ * The order is the freshness protocol (README): read the global mark,
+ * plan, read the marks of every relation, check they are all watched,
+ * run on a snapshot taken after all that (READ COMMITTED: a fresh one),
+ * then store only if no mark moved.
  */
 static void
 run_query(CacheCall *call, CacheKey *key)
@@ -437,40 +562,66 @@ run_query(CacheCall *call, CacheKey *key)
 	SPIPlanPtr	plan;
 	SPIPlanPtr	exec_plan;
 	CachedPlanSource *ps;
-	Query	   *query;
+	CachedPlanSource *exec_ps;
 	AttrNumber *map = NULL;
 	CacheDeps	deps;
 	bool		store = false;
 	bool		opted_in = false;
 	StringInfoData layout;
+	StringInfoData marks;
 	StringInfoData blob;
 	BlobHeader	hdr;
 	ResultWriter writer;
 	CacheReceiver recv;
 	SPIExecuteOptions opts;
 	ParamListInfo params = NULL;
+	CacheMark	global;
+	bool		global_ok = false;
 	int			i;
 	int			rc;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
+	if (key != NULL)
+	{
+		/* DDL of unclear target (functions, ...) that ended is seen by the planner */
+		global_ok = cachepg_read_mark(CACHEPG_GLOBAL_SLOT, &global);
+		AcceptInvalidationMessages();
+	}
+
 	plan = SPI_prepare(call->sql, call->nparams, call->argtypes);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	ps = check_statement(plan);
-	query = linitial_node(Query, ps->query_list);
 
 	if (call->form == CACHEPG_FORM_JSONB)
 		cachepg_result_check_names(ps->resultDesc);
 	else
 		cachepg_result_check_desc(ps->resultDesc, call->caller, &map);
 
+	exec_plan = plan;
+	if (call->form == CACHEPG_FORM_JSONB)
+	{
+		RawStmt    *raw = ps->raw_parse_tree;
+		int			loc = Max(raw->stmt_location, 0);
+		int			len = raw->stmt_len > 0 ? raw->stmt_len : call->sqllen - loc;
+		char	   *wrapped;
+
+		/* the statement alone (no trailing ';'), then a newline to end a comment */
+		wrapped = psprintf("SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(q)), '[]'::pg_catalog.jsonb) FROM (\n%.*s\n) q",
+						   len, call->sql + loc);
+		exec_plan = SPI_prepare(wrapped, call->nparams, call->argtypes);
+		if (exec_plan == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	}
+	exec_ps = linitial(SPI_plan_get_plan_sources(exec_plan));
+
 	if (key != NULL)
 	{
 		CachedPlan *cplan = SPI_plan_get_cached_plan(plan);
 
-		cachepg_deps_analyze(&deps, call->sql, query,
+		cachepg_deps_analyze(&deps, call->sql, linitial_node(Query, ps->query_list),
 							 linitial_node(PlannedStmt, cplan->stmt_list));
 		ReleaseCachedPlan(cplan, NULL);
 		initStringInfo(&layout);
@@ -488,22 +639,34 @@ run_query(CacheCall *call, CacheKey *key)
 					(errmsg("cachepg: result not stored: the query uses %s",
 							deps.reason)));
 		}
-	}
+		else if (!xact_may_store())
+			store = false;
+		else if (cachepg_prepared_block_stores())
+		{
+			cachepg_count(CC_WRITE_CONFLICTS, 1);
+			store = false;
+		}
+		else
+		{
+			bool		old_snapshot = IsolationUsesXactSnapshot();
 
-	exec_plan = plan;
-	if (call->form == CACHEPG_FORM_JSONB)
-	{
-		RawStmt    *raw = ps->raw_parse_tree;
-		int			loc = Max(raw->stmt_location, 0);
-		int			len = raw->stmt_len > 0 ? raw->stmt_len : call->sqllen - loc;
-		char	   *wrapped;
-
-		/* the statement alone (no trailing ';'), then a newline to end a comment */
-		wrapped = psprintf("SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(q)), '[]'::pg_catalog.jsonb) FROM (\n%.*s\n) q",
-						   len, call->sql + loc);
-		exec_plan = SPI_prepare(wrapped, call->nparams, call->argtypes);
-		if (exec_plan == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+			initStringInfo(&marks);
+			appendBinaryStringInfo(&marks, (char *) &global, sizeof(global));
+			if (!global_ok ||
+				(old_snapshot && !cachepg_mark_seen_by(&global, GetTransactionSnapshot())))
+			{
+				cachepg_count(CC_WRITE_CONFLICTS, 1);
+				store = false;
+			}
+			else if (!read_marks(cachepg_deps_relations(&deps), &marks, old_snapshot))
+				store = false;
+			else
+			{
+				/* trigger changes that ended before the marks were read */
+				AcceptInvalidationMessages();
+				store = all_watched(&deps, opted_in);
+			}
+		}
 	}
 
 	if (call->nparams > 0)
@@ -547,12 +710,14 @@ run_query(CacheCall *call, CacheKey *key)
 		hdr.depoff = blob.len;
 		cachepg_deps_serialize(&deps, &blob);
 		hdr.deplen = blob.len - hdr.depoff;
+		hdr.markoff = blob.len;
+		appendBinaryStringInfo(&blob, marks.data, marks.len);
+		hdr.nmarks = marks.len / sizeof(CacheMark);
 		hdr.typeoff = blob.len;
 		appendBinaryStringInfo(&blob, layout.data, layout.len);
 		hdr.typelen = layout.len;
 		hdr.flags = opted_in ? BLOB_OPTED_IN : 0;
-		cachepg_result_begin(&writer, &blob,
-							 ((CachedPlanSource *) linitial(SPI_plan_get_plan_sources(exec_plan)))->resultDesc,
+		cachepg_result_begin(&writer, &blob, exec_ps->resultDesc,
 							 (Size) cachepg_max_entry_size_kb * 1024);
 		hdr.rowoff = writer.hdr;
 		recv.writer = &writer;
@@ -570,8 +735,22 @@ run_query(CacheCall *call, CacheKey *key)
 	if (store)
 	{
 		cachepg_result_end(&writer);
+		if (cachepg_test_store_lock > 0)
+		{
+			/* for tests: hold the loader between its run and its store */
+			DirectFunctionCall1(pg_advisory_lock_shared_int8,
+								Int64GetDatum((int64) cachepg_test_store_lock));
+			DirectFunctionCall1(pg_advisory_unlock_shared_int8,
+								Int64GetDatum((int64) cachepg_test_store_lock));
+		}
 		if (writer.too_large)
 			cachepg_count(CC_TOO_LARGE, 1);
+		else if (!marks_current(blob.data + hdr.markoff, hdr.nmarks) ||
+				 !xact_may_store())
+		{
+			/* a write started (or ended) while the query ran */
+			cachepg_count(CC_WRITE_CONFLICTS, 1);
+		}
 		else
 		{
 			CacheEntryInfo info;

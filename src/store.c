@@ -93,30 +93,34 @@ index_size(void)
 		MAXALIGN(mul_size(sizeof(int32), bucket_count(cachepg_max_entries)));
 }
 
-/* The whole region is cachepg.memory; the arena gets what the index leaves. */
+/* The store's part of cachepg.memory, set by cachepg_store_request(). */
+static Size region_size = 0;
+
 Size
 cachepg_store_shmem_size(void)
 {
-	return (Size) cachepg_memory_kb * 1024;
+	return region_size;
 }
 
 /*
- * Called from shmem_request_hook: reserve the region and the partition locks.
- * Refuses a cachepg.memory too small for the index plus a minimal arena.
+ * Called from shmem_request_hook with the bytes of cachepg.memory the other
+ * parts left: reserve the region and the partition locks.  Refuses a size
+ * too small for the index plus a minimal arena.
  */
 void
-cachepg_store_request(void)
+cachepg_store_request(Size size)
 {
 	Size		need = index_size() + dsa_minimum_size() + 64 * 1024;
 
-	if (cachepg_store_shmem_size() < need)
+	region_size = size;
+	if (size < need)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cachepg.memory is too small for cachepg.max_entries"),
-				 errdetail("The index of %d entries and a minimal arena need %zu kB.",
+				 errmsg("cachepg.memory is too small for cachepg.max_entries and cachepg.max_tables"),
+				 errdetail("The index of %d entries and a minimal arena need %zu kB besides what the table state takes.",
 						   cachepg_max_entries, need / 1024 + 1),
-				 errhint("Raise cachepg.memory or lower cachepg.max_entries.")));
-	RequestAddinShmemSpace(cachepg_store_shmem_size());
+				 errhint("Raise cachepg.memory or lower cachepg.max_entries or cachepg.max_tables.")));
+	RequestAddinShmemSpace(size);
 	RequestNamedLWLockTranche("cachepg", CACHEPG_PARTITIONS);
 }
 
@@ -333,11 +337,12 @@ evict_one(void)
 
 /*
  * Look up hash.  On a live entry return a palloc'd copy of its blob (the
- * caller compares the full key) and set *size; NULL on a miss.  An expired
- * entry found here is removed at once.
+ * caller compares the full key) and set *size and *slotno (for
+ * cachepg_served); NULL on a miss.  An expired entry found here is removed
+ * at once.
  */
 char *
-cachepg_lookup(uint64 hash, TimestampTz now, Size *size)
+cachepg_lookup(uint64 hash, TimestampTz now, Size *size, int32 *slotno)
 {
 	LWLock	   *lock = lock_of(hash);
 	dsa_area   *a = store_area();	/* attach before locking: it may fail */
@@ -361,7 +366,7 @@ cachepg_lookup(uint64 hash, TimestampTz now, Size *size)
 			{
 				memcpy(copy, dsa_get_address(a, slot->blob), slot->size);
 				*size = slot->size;
-				pg_atomic_fetch_add_u64(&slot->hits, 1);
+				*slotno = s;
 				pg_atomic_write_u32(&slot->usage, 1);
 			}
 		}
@@ -384,6 +389,18 @@ cachepg_lookup(uint64 hash, TimestampTz now, Size *size)
 		}
 	}
 	return copy;
+}
+
+/*
+ * Count a hit actually served from the entry cachepg_lookup found (after the
+ * caller's checks).  No lock: if the slot was reused meanwhile the hash no
+ * longer matches and the count is dropped; these are statistics only.
+ */
+void
+cachepg_served(int32 slotno, uint64 hash)
+{
+	if (slots[slotno].info.hash == hash)
+		pg_atomic_fetch_add_u64(&slots[slotno].hits, 1);
 }
 
 /*

@@ -28,6 +28,9 @@ typedef enum CacheCounter
 	CC_STORE_FAILURES,
 	CC_INVALIDATIONS,
 	CC_BYPASSED,
+	CC_NOT_WATCHED,
+	CC_WRITE_CONFLICTS,
+	CC_STANDBY,
 	CC_NUM
 } CacheCounter;
 
@@ -58,7 +61,7 @@ typedef struct CacheEntryView
 extern bool cachepg_store_ready(void);
 extern void cachepg_require_store(void);
 extern Size cachepg_store_shmem_size(void);
-extern void cachepg_store_request(void);
+extern void cachepg_store_request(Size size);
 extern void cachepg_store_startup(void);
 
 extern void cachepg_count(CacheCounter c, uint64 n);
@@ -68,7 +71,9 @@ extern TimestampTz cachepg_stats_reset_time(void);
 extern void cachepg_usage(uint64 *entries, uint64 *bytes, uint64 *capacity,
 						  uint64 *slots);
 
-extern char *cachepg_lookup(uint64 hash, TimestampTz now, Size *size);
+extern char *cachepg_lookup(uint64 hash, TimestampTz now, Size *size,
+							 int32 *slotno);
+extern void cachepg_served(int32 slotno, uint64 hash);
 extern bool cachepg_insert(const CacheEntryInfo *info, const char *blob,
 						   Size size);
 extern void cachepg_remove_hash(uint64 hash);

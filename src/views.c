@@ -15,6 +15,7 @@
 #include "cachepg.h"
 #include "key.h"
 #include "store.h"
+#include "worker.h"
 
 PG_FUNCTION_INFO_V1(cachepg_stats);
 PG_FUNCTION_INFO_V1(cachepg_stats_reset_fn);
@@ -25,14 +26,16 @@ Datum
 cachepg_stats(PG_FUNCTION_ARGS)
 {
 	TupleDesc	desc;
-	Datum		values[17];
-	bool		nulls[17] = {0};
+	Datum		values[22];
+	bool		nulls[22] = {0};
 	uint64		entries,
 				bytes,
 				capacity,
 				nslots,
 				hits,
-				misses;
+				misses,
+				watched,
+				watch_failed;
 	int			i = 0;
 
 	cachepg_require_store();
@@ -56,6 +59,12 @@ cachepg_stats(PG_FUNCTION_ARGS)
 	values[i++] = Int64GetDatum(cachepg_counter(CC_STORE_FAILURES));
 	values[i++] = Int64GetDatum(cachepg_counter(CC_INVALIDATIONS));
 	values[i++] = Int64GetDatum(cachepg_counter(CC_BYPASSED));
+	values[i++] = Int64GetDatum(cachepg_counter(CC_NOT_WATCHED));
+	values[i++] = Int64GetDatum(cachepg_counter(CC_WRITE_CONFLICTS));
+	values[i++] = Int64GetDatum(cachepg_counter(CC_STANDBY));
+	cachepg_worker_counts(&watched, &watch_failed);
+	values[i++] = Int64GetDatum(watched);
+	values[i++] = Int64GetDatum(watch_failed);
 	values[i++] = Int64GetDatum(entries);
 	values[i++] = Int64GetDatum(nslots);
 	values[i++] = Int64GetDatum(bytes);

@@ -1,0 +1,1245 @@
+/*
+ * invalidate.c
+ *		Automatic invalidation: generations and in-flight writers per table,
+ *		the trigger function, end-of-transaction release, prepared
+ *		transactions, DDL through utility and object-access hooks, and
+ *		cache_watch / cache_unwatch / cache_invalidate_table.
+ *
+ * The protocol (README, "Freshness"): a write statement first marks its
+ * table and every ancestor as written by this transaction (in-flight
+ * counter up once per transaction, generation bumped); when the transaction
+ * is over and its outcome visible to everyone, including its invalidation
+ * messages, the generation is bumped again, the newest committed writer's
+ * XID recorded and the counter dropped.  A loader reads (generation, then
+ * in-flight count) before its snapshot and stores only if nobody was writing
+ * and the generation did not move until the store; a hit is served only
+ * while every generation it was computed under is still current.  DDL takes
+ * the same path: its target is marked, or the global slot when the target
+ * is unclear.
+ *
+ * Nothing here that runs at end of transaction can fail: it only touches
+ * atomics and frees a list.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/parallel.h"
+#include "access/relation.h"
+#include "access/table.h"
+#include "access/twophase.h"
+#include "access/xact.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/objectaccess.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_trigger.h"
+#include "catalog/dependency.h"
+#include "commands/extension.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "parser/parse_func.h"
+#include "replication/walsender.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
+#include "tcop/utility.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/catcache.h"
+#include "utils/syscache.h"
+
+#include "cachepg.h"
+#include "invalidate.h"
+#include "store.h"
+
+PG_FUNCTION_INFO_V1(cachepg_trigger);
+PG_FUNCTION_INFO_V1(cachepg_watch);
+PG_FUNCTION_INFO_V1(cachepg_unwatch);
+PG_FUNCTION_INFO_V1(cachepg_invalidate_table);
+PG_FUNCTION_INFO_V1(cachepg_tables);
+
+typedef struct WatchSlot
+{
+	Oid			dbid;
+	Oid			relid;			/* InvalidOid: the global slot */
+	pg_atomic_uint64 gen;
+	pg_atomic_uint64 last_xid;	/* FullTransactionId of the newest committed
+								 * writer */
+	pg_atomic_uint32 inflight;	/* transactions writing it now */
+} WatchSlot;
+
+typedef struct WatchKey
+{
+	Oid			dbid;
+	Oid			relid;
+} WatchKey;
+
+typedef struct WatchEntry
+{
+	WatchKey	key;
+	int32		slot;
+} WatchEntry;
+
+/* The marks a prepared transaction holds until COMMIT/ROLLBACK PREPARED. */
+#define PREPARED_MAX_SLOTS 32
+typedef struct PreparedMarks
+{
+	bool		used;
+	char		gid[GIDSIZE];
+	uint64		fxid;
+	int			nslots;
+	int32		slots[PREPARED_MAX_SLOTS];
+} PreparedMarks;
+
+typedef struct WatchShared
+{
+	pg_atomic_uint64 gen_counter;
+	int32		nslots;			/* used, under the map lock */
+	int32		maxslots;
+	slock_t		mutex;			/* prepared records, unknown_prepared */
+	bool		unknown_prepared;	/* prepared xacts from before a restart
+									 * may hold writes we never saw */
+	int			nprepared;
+	PreparedMarks prepared[FLEXIBLE_ARRAY_MEMBER];
+} WatchShared;
+
+static WatchShared *wshared = NULL;
+static WatchSlot *wslots = NULL;
+static HTAB *wmap = NULL;
+static LWLock *wlock = NULL;
+
+/* This backend: slots this transaction marked, and the GID being prepared. */
+static List *xact_slots = NIL;
+static uint64 xact_fxid = 0;
+static char prepare_gid[GIDSIZE];
+static char finish_gid[GIDSIZE];
+
+/* This backend: relation -> its slots and its ancestors' (relcache-invalidated). */
+typedef struct RelSlots
+{
+	Oid			relid;
+	int			nslots;
+	int32	   *slots;
+} RelSlots;
+static HTAB *relslots = NULL;
+
+static ProcessUtility_hook_type prev_utility = NULL;
+static object_access_hook_type prev_object_access = NULL;
+
+static int
+max_slots(void)
+{
+	return cachepg_max_tables + 1;	/* slot 0 is global */
+}
+
+static Size
+header_size(void)
+{
+	return MAXALIGN(add_size(offsetof(WatchShared, prepared),
+							 mul_size(sizeof(PreparedMarks), max_prepared_xacts)));
+}
+
+/* Shared memory for the watch state; part of cachepg.memory. */
+Size
+cachepg_watch_shmem_size(void)
+{
+	return add_size(add_size(header_size(),
+							 MAXALIGN(mul_size(sizeof(WatchSlot), max_slots()))),
+					hash_estimate_size(max_slots(), sizeof(WatchEntry)));
+}
+
+void
+cachepg_watch_request(void)
+{
+	RequestNamedLWLockTranche("cachepg_watch", 1);
+}
+
+void
+cachepg_watch_startup(void)
+{
+	bool		found;
+	HASHCTL		info;
+	int			i;
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	wshared = ShmemInitStruct("cachepg_watch", header_size() +
+							  MAXALIGN(mul_size(sizeof(WatchSlot), max_slots())),
+							  &found);
+	wslots = (WatchSlot *) ((char *) wshared + header_size());
+	wlock = &(GetNamedLWLockTranche("cachepg_watch"))->lock;
+	if (!found)
+	{
+		pg_atomic_init_u64(&wshared->gen_counter, 1);
+		wshared->maxslots = max_slots();
+		wshared->nslots = 1;
+		SpinLockInit(&wshared->mutex);
+		/* after a restart, recovered prepared transactions are unknown */
+		wshared->unknown_prepared = (max_prepared_xacts > 0);
+		wshared->nprepared = max_prepared_xacts;
+		memset(wshared->prepared, 0, sizeof(PreparedMarks) * max_prepared_xacts);
+		for (i = 0; i < wshared->maxslots; i++)
+		{
+			wslots[i].dbid = InvalidOid;
+			wslots[i].relid = InvalidOid;
+			pg_atomic_init_u64(&wslots[i].gen, 1);
+			pg_atomic_init_u64(&wslots[i].last_xid, 0);
+			pg_atomic_init_u32(&wslots[i].inflight, 0);
+		}
+	}
+	memset(&info, 0, sizeof(info));
+	info.keysize = sizeof(WatchKey);
+	info.entrysize = sizeof(WatchEntry);
+	wmap = ShmemInitHash("cachepg_watch_map", max_slots(), max_slots(), &info,
+						 HASH_ELEM | HASH_BLOBS);
+	LWLockRelease(AddinShmemInitLock);
+}
+
+static inline bool
+ready(void)
+{
+	return wshared != NULL;
+}
+
+/* A new generation: globally increasing, so a value never comes back. */
+static void
+bump(int32 slot)
+{
+	pg_atomic_exchange_u64(&wslots[slot].gen,
+						   pg_atomic_add_fetch_u64(&wshared->gen_counter, 1));
+}
+
+/*
+ * The slot of (this database, relid), created if missing.  -1 when the
+ * table is full; writers then fall back to the global slot.
+ */
+int32
+cachepg_slot_for(Oid relid)
+{
+	WatchKey	key;
+	WatchEntry *e;
+	bool		found;
+	int32		s = -1;
+
+	memset(&key, 0, sizeof(key));
+	key.dbid = MyDatabaseId;
+	key.relid = relid;
+
+	LWLockAcquire(wlock, LW_SHARED);
+	e = hash_search(wmap, &key, HASH_FIND, NULL);
+	if (e)
+		s = e->slot;
+	LWLockRelease(wlock);
+	if (s >= 0)
+		return s;
+
+	LWLockAcquire(wlock, LW_EXCLUSIVE);
+	if (wshared->nslots < wshared->maxslots)
+	{
+		e = hash_search(wmap, &key, HASH_ENTER_NULL, &found);
+		if (e && found)
+			s = e->slot;
+		else if (e)
+		{
+			s = wshared->nslots++;
+			wslots[s].dbid = key.dbid;
+			wslots[s].relid = relid;
+			bump(s);
+			e->slot = s;
+		}
+	}
+	else
+	{
+		e = hash_search(wmap, &key, HASH_FIND, NULL);
+		if (e)
+			s = e->slot;
+	}
+	LWLockRelease(wlock);
+	return s;
+}
+
+/*
+ * The relations whose writes must count as writes of relid: its
+ * inheritance and partition ancestors, every level, from pg_inherits.
+ */
+List *
+cachepg_relation_ancestors(Oid relid)
+{
+	List	   *result = NIL;
+	List	   *todo = list_make1_oid(relid);
+	Relation	inh = table_open(InheritsRelationId, AccessShareLock);
+
+	while (todo != NIL)
+	{
+		Oid			r = linitial_oid(todo);
+		ScanKeyData key;
+		SysScanDesc scan;
+		HeapTuple	tup;
+
+		todo = list_delete_first(todo);
+		ScanKeyInit(&key, Anum_pg_inherits_inhrelid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(r));
+		scan = systable_beginscan(inh, InheritsRelidSeqnoIndexId, true,
+								  NULL, 1, &key);
+		while ((tup = systable_getnext(scan)) != NULL)
+		{
+			Oid			parent = ((Form_pg_inherits) GETSTRUCT(tup))->inhparent;
+
+			if (!list_member_oid(result, parent))
+			{
+				result = lappend_oid(result, parent);
+				todo = lappend_oid(todo, parent);
+			}
+		}
+		systable_endscan(scan);
+	}
+	table_close(inh, AccessShareLock);
+	return result;
+}
+
+/* Mark one slot as written by this transaction (once per transaction). */
+static void
+mark_slot(int32 slot)
+{
+	MemoryContext old;
+
+	if (list_member_int(xact_slots, slot))
+		return;
+	/* remember first: after the increment nothing may fail */
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	xact_slots = lappend_int(xact_slots, slot);
+	MemoryContextSwitchTo(old);
+	pg_atomic_fetch_add_u32(&wslots[slot].inflight, 1);
+	bump(slot);
+}
+
+void
+cachepg_mark_global(void)
+{
+	if (ready() && IsTransactionState())
+		mark_slot(CACHEPG_GLOBAL_SLOT);
+}
+
+/* The slots a write to relid marks: its own and its ancestors'. */
+static RelSlots *
+slots_of(Oid relid)
+{
+	RelSlots   *rs;
+	bool		found;
+
+	if (relslots == NULL)
+	{
+		HASHCTL		info;
+
+		memset(&info, 0, sizeof(info));
+		info.keysize = sizeof(Oid);
+		info.entrysize = sizeof(RelSlots);
+		info.hcxt = TopMemoryContext;
+		relslots = hash_create("cachepg relation slots", 64, &info,
+							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	rs = hash_search(relslots, &relid, HASH_FIND, NULL);
+	if (rs == NULL)
+	{
+		List	   *rels = lcons_oid(relid, cachepg_relation_ancestors(relid));
+		int32	   *slots = MemoryContextAlloc(TopMemoryContext,
+											   sizeof(int32) * list_length(rels));
+		ListCell   *lc;
+		int			n = 0;
+
+		foreach(lc, rels)
+		{
+			int32		s = cachepg_slot_for(lfirst_oid(lc));
+
+			slots[n++] = s >= 0 ? s : CACHEPG_GLOBAL_SLOT;
+		}
+		rs = hash_search(relslots, &relid, HASH_ENTER, &found);
+		rs->nslots = n;
+		rs->slots = slots;
+		list_free(rels);
+	}
+	return rs;
+}
+
+/* A write (or DDL) to relid begins: mark it and its ancestors. */
+void
+cachepg_mark_relation(Oid relid)
+{
+	RelSlots   *rs;
+	int			i;
+
+	if (!ready() || !IsTransactionState())
+		return;
+	rs = slots_of(relid);
+	for (i = 0; i < rs->nslots; i++)
+		mark_slot(rs->slots[i]);
+}
+
+/* End of a writer: bump again, record a committed XID, drop the count. */
+static void
+release_slots(const int32 *slots, int n, uint64 fxid)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		WatchSlot  *ws = &wslots[slots[i]];
+
+		if (fxid != 0)
+		{
+			uint64		cur = pg_atomic_read_u64(&ws->last_xid);
+
+			while (cur < fxid &&
+				   !pg_atomic_compare_exchange_u64(&ws->last_xid, &cur, fxid))
+				;
+		}
+		bump(slots[i]);
+		pg_atomic_fetch_sub_u32(&ws->inflight, 1);
+	}
+}
+
+static void
+release_xact_slots(bool commit)
+{
+	ListCell   *lc;
+
+	foreach(lc, xact_slots)
+	{
+		int32		s = lfirst_int(lc);
+
+		release_slots(&s, 1, commit ? xact_fxid : 0);
+	}
+	list_free(xact_slots);
+	xact_slots = NIL;
+	xact_fxid = 0;
+}
+
+/*
+ * After the transaction's outcome and its invalidation messages are visible
+ * to everyone (the last phase of releasing the top-level resource owner,
+ * at commit and abort alike, FATAL exits included): release its marks.
+ */
+static void
+resource_release(ResourceReleasePhase phase, bool isCommit, bool isTopLevel,
+				 void *arg)
+{
+	if (phase != RESOURCE_RELEASE_AFTER_LOCKS || !isTopLevel || xact_slots == NIL)
+		return;
+	if (cachepg_test_delay_release_ms > 0)
+		pg_usleep((long) cachepg_test_delay_release_ms * 1000L);
+	release_xact_slots(isCommit);
+}
+
+/* Hand the marks of a transaction being prepared to shared state. */
+static void
+prepare_marks(void)
+{
+	PreparedMarks *pm = NULL;
+	int			i;
+
+	if (xact_slots != NIL && list_length(xact_slots) > PREPARED_MAX_SLOTS)
+	{
+		/* too many to hold: hold the global slot instead of all of them */
+		mark_slot(CACHEPG_GLOBAL_SLOT);
+		xact_slots = list_delete_int(xact_slots, CACHEPG_GLOBAL_SLOT);
+		release_xact_slots(false);
+		xact_slots = lappend_int(NIL, CACHEPG_GLOBAL_SLOT);
+	}
+	if (xact_slots == NIL)
+		return;
+
+	SpinLockAcquire(&wshared->mutex);
+	for (i = 0; i < wshared->nprepared; i++)
+		if (!wshared->prepared[i].used)
+		{
+			pm = &wshared->prepared[i];
+			pm->used = true;
+			break;
+		}
+	SpinLockRelease(&wshared->mutex);
+	if (pm == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("cachepg has no room to remember the writes of this prepared transaction")));
+
+	strlcpy(pm->gid, prepare_gid, GIDSIZE);
+	pm->fxid = U64FromFullTransactionId(GetTopFullTransactionIdIfAny());
+	pm->nslots = 0;
+	{
+		ListCell   *lc;
+
+		foreach(lc, xact_slots)
+			pm->slots[pm->nslots++] = lfirst_int(lc);
+	}
+	/* the prepared transaction now owns the counts */
+	list_free(xact_slots);
+	xact_slots = NIL;
+	xact_fxid = 0;
+}
+
+/* COMMIT/ROLLBACK PREPARED has finished: release what that GID held. */
+static void
+finish_prepared(const char *gid, bool commit)
+{
+	PreparedMarks *pm = NULL;
+	int			i;
+
+	SpinLockAcquire(&wshared->mutex);
+	for (i = 0; i < wshared->nprepared; i++)
+		if (wshared->prepared[i].used &&
+			strcmp(wshared->prepared[i].gid, gid) == 0)
+		{
+			pm = &wshared->prepared[i];
+			break;
+		}
+	SpinLockRelease(&wshared->mutex);
+
+	if (pm == NULL)
+	{
+		/* prepared before a restart: we never saw what it wrote */
+		bump(CACHEPG_GLOBAL_SLOT);
+		return;
+	}
+	release_slots(pm->slots, pm->nslots, commit ? pm->fxid : 0);
+	SpinLockAcquire(&wshared->mutex);
+	pm->used = false;
+	SpinLockRelease(&wshared->mutex);
+}
+
+static void
+xact_callback(XactEvent event, void *arg)
+{
+	if (!ready())
+		return;
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PARALLEL_PRE_COMMIT:
+			xact_fxid = U64FromFullTransactionId(GetTopFullTransactionIdIfAny());
+			break;
+		case XACT_EVENT_PRE_PREPARE:
+			prepare_marks();
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * Whether prepared transactions from before a restart, whose writes we
+ * never saw, still exist; until none remain nothing is stored.  Checked
+ * with SPI (the caller is connected) only while the flag is set.
+ */
+bool
+cachepg_prepared_block_stores(void)
+{
+	bool		unknown;
+	uint64		i;
+
+	if (!ready())
+		return true;
+	SpinLockAcquire(&wshared->mutex);
+	unknown = wshared->unknown_prepared;
+	SpinLockRelease(&wshared->mutex);
+	if (!unknown)
+		return false;
+
+	if (SPI_execute("SELECT gid FROM pg_catalog.pg_prepared_xacts", true, 0) != SPI_OK_SELECT)
+		return true;
+	for (i = 0; i < SPI_processed; i++)
+	{
+		char	   *gid = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		bool		known = false;
+		int			j;
+
+		SpinLockAcquire(&wshared->mutex);
+		for (j = 0; j < wshared->nprepared; j++)
+			if (wshared->prepared[j].used && strcmp(wshared->prepared[j].gid, gid) == 0)
+				known = true;
+		SpinLockRelease(&wshared->mutex);
+		if (!known)
+			return true;
+	}
+	SpinLockAcquire(&wshared->mutex);
+	wshared->unknown_prepared = false;
+	SpinLockRelease(&wshared->mutex);
+	return false;
+}
+
+/*
+ * Read a slot for a load: its generation, then (after a barrier) whether
+ * anybody is writing it.  A writer raises the count before it bumps the
+ * generation, so a generation read before the bump is caught at the store,
+ * one read after it sees the count.
+ */
+bool
+cachepg_read_mark(int32 slot, CacheMark *mark)
+{
+	mark->slot = slot;
+	mark->pad = 0;
+	mark->gen = pg_atomic_read_u64(&wslots[slot].gen);
+	pg_memory_barrier();
+	return pg_atomic_read_u32(&wslots[slot].inflight) == 0;
+}
+
+bool
+cachepg_mark_current(const CacheMark *mark)
+{
+	if (mark->slot < 0 || mark->slot >= wshared->maxslots)
+		return false;
+	pg_memory_barrier();
+	return pg_atomic_read_u64(&wslots[mark->slot].gen) == mark->gen;
+}
+
+/*
+ * Whether a snapshot sees every committed write of this slot's table: the
+ * newest committed writer's XID precedes its xmin (a writer the snapshot
+ * does not see was running when it was taken, so its XID is at least xmin).
+ */
+bool
+cachepg_mark_seen_by(const CacheMark *mark, Snapshot snapshot)
+{
+	uint64		last = pg_atomic_read_u64(&wslots[mark->slot].last_xid);
+	FullTransactionId next = ReadNextFullTransactionId();
+	uint32		epoch = EpochFromFullTransactionId(next);
+	FullTransactionId xmin;
+
+	if (last == 0)
+		return true;
+	if (snapshot->xmin > XidFromFullTransactionId(next))
+		epoch--;
+	xmin = FullTransactionIdFromEpochAndXid(epoch, snapshot->xmin);
+	return last < U64FromFullTransactionId(xmin);
+}
+
+/*
+ * The OID of our trigger function in this database (the cache_trigger()
+ * that belongs to extension cachepg), or InvalidOid.
+ */
+static Oid
+trigger_function(void)
+{
+	Oid			ext = get_extension_oid("cachepg", true);
+	Oid			result = InvalidOid;
+	CatCList   *list;
+	int			i;
+
+	if (!OidIsValid(ext))
+		return InvalidOid;
+	list = SearchSysCacheList1(PROCNAMEARGSNSP, CStringGetDatum("cache_trigger"));
+	for (i = 0; i < list->n_members; i++)
+	{
+		Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(&list->members[i]->tuple);
+
+		if (proc->pronargs == 0 &&
+			getExtensionOfObject(ProcedureRelationId, proc->oid) == ext)
+		{
+			result = proc->oid;
+			break;
+		}
+	}
+	ReleaseSysCacheList(list);
+	return result;
+}
+
+#define TRIG_WRITE		"cachepg_write"
+#define TRIG_TRUNCATE	"cachepg_truncate"
+#define TRIG_REPLICA	"cachepg_replica"
+
+static const Trigger *
+find_trigger(Relation rel, const char *name, Oid fn)
+{
+	TriggerDesc *td = rel->trigdesc;
+	int			i;
+
+	for (i = 0; td && i < td->numtriggers; i++)
+		if (strcmp(td->triggers[i].tgname, name) == 0 &&
+			td->triggers[i].tgfoid == fn &&
+			TRIGGER_FOR_BEFORE(td->triggers[i].tgtype))
+			return &td->triggers[i];
+	return NULL;
+}
+
+/*
+ * Whether every write to rel reaches our trigger function: an enabled
+ * BEFORE statement trigger for ordinary sessions, an ALWAYS truncate
+ * trigger, and (tables holding rows) a row trigger for the replica role.
+ * Views and materialized views have no rows of their own to write (a
+ * REFRESH counts as a write).
+ */
+bool
+cachepg_relation_watched(Relation rel)
+{
+	Oid			fn;
+	const Trigger *t;
+
+	switch (rel->rd_rel->relkind)
+	{
+		case RELKIND_VIEW:
+		case RELKIND_MATVIEW:
+			return true;
+		case RELKIND_RELATION:
+		case RELKIND_PARTITIONED_TABLE:
+			break;
+		default:
+			return false;
+	}
+	fn = trigger_function();
+	if (!OidIsValid(fn))
+		return false;
+	t = find_trigger(rel, TRIG_WRITE, fn);
+	if (t == NULL || TRIGGER_FOR_ROW(t->tgtype) ||
+		(t->tgenabled != TRIGGER_FIRES_ON_ORIGIN && t->tgenabled != TRIGGER_FIRES_ALWAYS))
+		return false;
+	t = find_trigger(rel, TRIG_TRUNCATE, fn);
+	if (t == NULL || t->tgenabled != TRIGGER_FIRES_ALWAYS)
+		return false;
+	if (rel->rd_rel->relkind == RELKIND_RELATION)
+	{
+		t = find_trigger(rel, TRIG_REPLICA, fn);
+		if (t == NULL || !TRIGGER_FOR_ROW(t->tgtype) ||
+			(t->tgenabled != TRIGGER_FIRES_ON_REPLICA && t->tgenabled != TRIGGER_FIRES_ALWAYS))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * cache_trigger(): BEFORE statement (and, for the replica role, BEFORE row)
+ * trigger on watched tables.  Marks the table and its ancestors before the
+ * statement touches a row.  Runs whether or not cachepg.enabled is on.
+ */
+Datum
+cachepg_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("cache_trigger() must be called as a trigger")));
+	cachepg_mark_relation(RelationGetRelid(td->tg_relation));
+	if (TRIGGER_FIRED_FOR_ROW(td->tg_event))
+		return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(td->tg_event) ?
+							   td->tg_newtuple : td->tg_trigtuple);
+	return PointerGetDatum(NULL);
+}
+
+/* Run one utility statement built from a format (SPI is connected). */
+static void
+run_ddl(const char *fmt, const char *rel, const char *schema)
+{
+	char	   *sql = psprintf(fmt, rel, schema);
+
+	if (SPI_execute(sql, false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "cachepg: could not run \"%s\"", sql);
+	pfree(sql);
+}
+
+/*
+ * Install our triggers on relid alone where they are missing, and enable
+ * them as required.  The caller has checked the privileges.  Returns
+ * whether anything had to be done.
+ */
+static bool
+watch_one(Oid relid, Oid fn, const char *schema)
+{
+	Relation	rel = relation_open(relid, ShareRowExclusiveLock);
+	char	   *name;
+	char		kind = rel->rd_rel->relkind;
+	bool		has_write,
+				has_trunc,
+				has_repl;
+	bool		done;
+
+	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
+	{
+		relation_close(rel, ShareRowExclusiveLock);
+		return false;
+	}
+	done = cachepg_relation_watched(rel);
+	has_write = find_trigger(rel, TRIG_WRITE, fn) != NULL;
+	has_trunc = find_trigger(rel, TRIG_TRUNCATE, fn) != NULL;
+	has_repl = find_trigger(rel, TRIG_REPLICA, fn) != NULL;
+	name = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+									  RelationGetRelationName(rel));
+	relation_close(rel, NoLock);
+	if (done)
+		return false;
+
+	schema = quote_identifier(schema);
+	if (!has_write)
+		run_ddl("CREATE TRIGGER " TRIG_WRITE " BEFORE INSERT OR UPDATE OR DELETE ON %s "
+				"FOR EACH STATEMENT EXECUTE FUNCTION %s.cache_trigger()", name, schema);
+	run_ddl("ALTER TABLE ONLY %s ENABLE TRIGGER " TRIG_WRITE, name, NULL);
+	if (!has_trunc)
+		run_ddl("CREATE TRIGGER " TRIG_TRUNCATE " BEFORE TRUNCATE ON %s "
+				"FOR EACH STATEMENT EXECUTE FUNCTION %s.cache_trigger()", name, schema);
+	run_ddl("ALTER TABLE ONLY %s ENABLE ALWAYS TRIGGER " TRIG_TRUNCATE, name, NULL);
+	if (kind == RELKIND_RELATION)
+	{
+		if (!has_repl)
+			run_ddl("CREATE TRIGGER " TRIG_REPLICA " BEFORE INSERT OR UPDATE OR DELETE ON %s "
+					"FOR EACH ROW EXECUTE FUNCTION %s.cache_trigger()", name, schema);
+		run_ddl("ALTER TABLE ONLY %s ENABLE REPLICA TRIGGER " TRIG_REPLICA, name, NULL);
+	}
+	return true;
+}
+
+/*
+ * Watch relid and every descendant (partitions, inheritance children).
+ * Returns the number of relations whose triggers were installed or fixed.
+ * check_owner: the caller must own each of them (cache_watch); the
+ * background worker and the DDL hook act for the owner.
+ */
+int
+cachepg_watch_relation(Oid relid, bool check_owner)
+{
+	Oid			fn = trigger_function();
+	char	   *schema;
+	List	   *rels;
+	ListCell   *lc;
+	int			n = 0;
+
+	if (!OidIsValid(fn))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"cachepg\" is not installed in this database")));
+	schema = get_namespace_name(get_func_namespace(fn));
+	rels = find_all_inheritors(relid, ShareRowExclusiveLock, NULL);
+	foreach(lc, rels)
+	{
+		Oid			r = lfirst_oid(lc);
+
+		if (check_owner && !pg_class_ownercheck(r, GetUserId()))
+			aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(get_rel_relkind(r)),
+						   get_rel_name(r));
+	}
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	foreach(lc, rels)
+		if (watch_one(lfirst_oid(lc), fn, schema))
+			n++;
+	SPI_finish();
+	return n;
+}
+
+static void
+check_watchable(Oid relid)
+{
+	char		kind = get_rel_relkind(relid);
+
+	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table", get_rel_name(relid)),
+				 errdetail("Only tables and partitioned tables are watched; views and materialized views need no triggers.")));
+}
+
+/* cache_watch(regclass) RETURNS integer */
+Datum
+cachepg_watch(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	check_watchable(relid);
+	PG_RETURN_INT32(cachepg_watch_relation(relid, true));
+}
+
+/* cache_unwatch(regclass) RETURNS integer: drop our triggers, descendants too. */
+Datum
+cachepg_unwatch(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	List	   *rels;
+	ListCell   *lc;
+	int			n = 0;
+
+	check_watchable(relid);
+	rels = find_all_inheritors(relid, ShareRowExclusiveLock, NULL);
+	foreach(lc, rels)
+		if (!pg_class_ownercheck(lfirst_oid(lc), GetUserId()))
+			aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(lfirst_oid(lc)));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	foreach(lc, rels)
+	{
+		Oid			r = lfirst_oid(lc);
+		char	   *name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(r)),
+													  get_rel_name(r));
+
+		run_ddl("DROP TRIGGER IF EXISTS " TRIG_WRITE " ON %s", name, NULL);
+		run_ddl("DROP TRIGGER IF EXISTS " TRIG_TRUNCATE " ON %s", name, NULL);
+		run_ddl("DROP TRIGGER IF EXISTS " TRIG_REPLICA " ON %s", name, NULL);
+		n++;
+	}
+	SPI_finish();
+	PG_RETURN_INT32(n);
+}
+
+/*
+ * cache_invalidate_table(regclass) RETURNS void: every entry that depends
+ * on the table (or a descendant's ancestor chain through it) is stale now.
+ */
+Datum
+cachepg_invalidate_table(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	int32		s;
+
+	cachepg_require_store();
+	s = cachepg_slot_for(relid);
+	bump(s >= 0 ? s : CACHEPG_GLOBAL_SLOT);
+	cachepg_count(CC_INVALIDATIONS, 1);
+	PG_RETURN_VOID();
+}
+
+/* cache_tables(): the slots of this database (and the global one). */
+Datum
+cachepg_tables(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int32		n,
+				i;
+
+	cachepg_require_store();
+	InitMaterializedSRF(fcinfo, 0);
+	LWLockAcquire(wlock, LW_SHARED);
+	n = wshared->nslots;
+	LWLockRelease(wlock);
+	for (i = 0; i < n; i++)
+	{
+		Datum		values[5];
+		bool		nulls[5] = {0};
+		uint64		last;
+
+		if (i != CACHEPG_GLOBAL_SLOT && wslots[i].dbid != MyDatabaseId)
+			continue;
+		if (i == CACHEPG_GLOBAL_SLOT)
+			nulls[0] = true;
+		else
+			values[0] = ObjectIdGetDatum(wslots[i].relid);
+		values[1] = Int64GetDatum((int64) pg_atomic_read_u64(&wslots[i].gen));
+		values[2] = Int32GetDatum((int32) pg_atomic_read_u32(&wslots[i].inflight));
+		last = pg_atomic_read_u64(&wslots[i].last_xid);
+		if (last == 0)
+			nulls[3] = true;
+		else
+			values[3] = Int64GetDatum((int64) last);
+		nulls[4] = true;
+		if (i != CACHEPG_GLOBAL_SLOT)
+		{
+			Relation	rel = try_relation_open(wslots[i].relid, AccessShareLock);
+
+			if (rel)
+			{
+				nulls[4] = false;
+				values[4] = BoolGetDatum(cachepg_relation_watched(rel));
+				relation_close(rel, AccessShareLock);
+			}
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* ---- DDL ---- */
+
+static Oid
+rv_relid(RangeVar *rv)
+{
+	return rv ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
+}
+
+/* Mark a DDL target, or everything when it cannot be resolved. */
+static void
+mark_target(RangeVar *rv)
+{
+	Oid			relid = rv_relid(rv);
+
+	if (OidIsValid(relid))
+		cachepg_mark_relation(relid);
+	else
+		cachepg_mark_global();
+}
+
+/*
+ * Before a utility statement runs: mark what it can change.  Statements
+ * that cannot change any query's result pass; a new non-temporary object
+ * can shadow a name through search_path, so it marks everything, as does
+ * anything not recognised.
+ */
+static void
+before_utility(Node *tree)
+{
+	switch (nodeTag(tree))
+	{
+		case T_TransactionStmt:
+			{
+				TransactionStmt *ts = (TransactionStmt *) tree;
+
+				if (ts->kind == TRANS_STMT_PREPARE)
+					strlcpy(prepare_gid, ts->gid, GIDSIZE);
+				else if (ts->kind == TRANS_STMT_COMMIT_PREPARED ||
+						 ts->kind == TRANS_STMT_ROLLBACK_PREPARED)
+					strlcpy(finish_gid, ts->gid, GIDSIZE);
+				break;
+			}
+		case T_VariableSetStmt:
+		case T_VariableShowStmt:
+		case T_ExplainStmt:
+		case T_VacuumStmt:
+		case T_CheckPointStmt:
+		case T_NotifyStmt:
+		case T_ListenStmt:
+		case T_UnlistenStmt:
+		case T_PrepareStmt:
+		case T_ExecuteStmt:
+		case T_DeallocateStmt:
+		case T_DeclareCursorStmt:
+		case T_FetchStmt:
+		case T_ClosePortalStmt:
+		case T_CopyStmt:		/* COPY FROM fires the write triggers */
+		case T_TruncateStmt:	/* fires the truncate trigger */
+		case T_LockStmt:
+		case T_DiscardStmt:
+		case T_DoStmt:
+		case T_CallStmt:
+		case T_ConstraintsSetStmt:
+		case T_ReindexStmt:
+		case T_ClusterStmt:
+		case T_CommentStmt:
+		case T_LoadStmt:
+		case T_IndexStmt:
+		case T_GrantStmt:		/* hits re-check privileges */
+		case T_GrantRoleStmt:
+		case T_CreateRoleStmt:
+		case T_AlterRoleStmt:
+		case T_AlterRoleSetStmt:
+		case T_AlterSystemStmt:
+		case T_CreatedbStmt:
+		case T_AlterDatabaseSetStmt:
+		case T_CreateExtensionStmt:	/* its script's statements come here */
+		case T_AlterExtensionStmt:
+		case T_SecLabelStmt:
+		case T_CreateTableSpaceStmt:
+		case T_AlterTableSpaceOptionsStmt:
+		case T_CreateStatsStmt:
+		case T_AlterStatsStmt:
+			break;
+		case T_CreateStmt:
+			if (((CreateStmt *) tree)->relation->relpersistence != RELPERSISTENCE_TEMP)
+				cachepg_mark_global();
+			break;
+		case T_CreateTableAsStmt:
+			if (((CreateTableAsStmt *) tree)->into->rel->relpersistence != RELPERSISTENCE_TEMP)
+				cachepg_mark_global();
+			break;
+		case T_RefreshMatViewStmt:
+			mark_target(((RefreshMatViewStmt *) tree)->relation);
+			break;
+		case T_AlterTableStmt:
+			{
+				AlterTableStmt *at = (AlterTableStmt *) tree;
+				ListCell   *lc;
+
+				mark_target(at->relation);
+				foreach(lc, at->cmds)
+				{
+					AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+					if (cmd->subtype == AT_AttachPartition ||
+						cmd->subtype == AT_DetachPartition ||
+						cmd->subtype == AT_DetachPartitionFinalize)
+						mark_target(((PartitionCmd *) cmd->def)->name);
+				}
+				break;
+			}
+		case T_RenameStmt:
+			if (((RenameStmt *) tree)->relation)
+				mark_target(((RenameStmt *) tree)->relation);
+			else
+				cachepg_mark_global();
+			break;
+		case T_CreateTrigStmt:
+			mark_target(((CreateTrigStmt *) tree)->relation);
+			break;
+		case T_CreatePolicyStmt:
+			mark_target(((CreatePolicyStmt *) tree)->table);
+			break;
+		case T_AlterPolicyStmt:
+			mark_target(((AlterPolicyStmt *) tree)->table);
+			break;
+		default:
+			cachepg_mark_global();
+			break;
+	}
+}
+
+/*
+ * Whether a direct parent of relid is watched: a new child of a watched
+ * table (created, attached or inherited later) gets our triggers at once,
+ * in the transaction that made it a child.
+ */
+static void
+watch_new_child(Oid relid)
+{
+	List	   *parents;
+	ListCell   *lc;
+
+	if (!OidIsValid(relid))
+		return;
+	parents = cachepg_relation_ancestors(relid);
+	foreach(lc, parents)
+	{
+		Relation	rel = relation_open(lfirst_oid(lc), AccessShareLock);
+		bool		watched = cachepg_relation_watched(rel);
+
+		relation_close(rel, AccessShareLock);
+		if (watched)
+		{
+			cachepg_watch_relation(relid, false);
+			return;
+		}
+	}
+}
+
+static void
+after_utility(Node *tree)
+{
+	switch (nodeTag(tree))
+	{
+		case T_TransactionStmt:
+			{
+				TransactionStmt *ts = (TransactionStmt *) tree;
+
+				if (ts->kind == TRANS_STMT_COMMIT_PREPARED)
+					finish_prepared(finish_gid, true);
+				else if (ts->kind == TRANS_STMT_ROLLBACK_PREPARED)
+					finish_prepared(finish_gid, false);
+				break;
+			}
+		case T_CreateStmt:
+			{
+				CreateStmt *cs = (CreateStmt *) tree;
+
+				if (cs->inhRelations != NIL || cs->partbound != NULL)
+					watch_new_child(rv_relid(cs->relation));
+				break;
+			}
+		case T_AlterTableStmt:
+			{
+				AlterTableStmt *at = (AlterTableStmt *) tree;
+				ListCell   *lc;
+
+				foreach(lc, at->cmds)
+				{
+					AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+					if (cmd->subtype == AT_AttachPartition)
+						watch_new_child(rv_relid(((PartitionCmd *) cmd->def)->name));
+					else if (cmd->subtype == AT_AddInherit)
+						watch_new_child(rv_relid(at->relation));
+				}
+				break;
+			}
+		default:
+			break;
+	}
+}
+
+static void
+utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+			 ProcessUtilityContext context, ParamListInfo params,
+			 QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *tree = pstmt->utilityStmt;
+	bool		active = ready() && IsUnderPostmaster && !RecoveryInProgress();
+
+	if (active)
+		before_utility(tree);
+	if (prev_utility)
+		prev_utility(pstmt, queryString, readOnlyTree, context, params,
+					 queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+	if (active)
+		after_utility(tree);
+}
+
+/*
+ * Object access: catalog changes to relations that reach us without a
+ * recognisable utility statement mark the relation; any change to a
+ * function (CREATE OR REPLACE, ALTER, DROP) marks everything, since
+ * entries do not record which of them an inlined body came from.
+ */
+static void
+object_access(ObjectAccessType access, Oid classId, Oid objectId, int subId,
+			  void *arg)
+{
+	if (prev_object_access)
+		prev_object_access(access, classId, objectId, subId, arg);
+	if (!ready() || !IsUnderPostmaster || !IsTransactionState())
+		return;
+	if (classId == RelationRelationId &&
+		(access == OAT_POST_ALTER || access == OAT_DROP))
+		cachepg_mark_relation(objectId);
+	else if (classId == ProcedureRelationId &&
+			 (access == OAT_POST_CREATE || access == OAT_POST_ALTER || access == OAT_DROP))
+		cachepg_mark_global();
+}
+
+/*
+ * Relcache invalidation: forget cached ancestor lists.  A full reset means
+ * messages were lost, so everything is stale (a backstop: our own marks do
+ * not depend on these messages); parallel workers and WAL senders reset
+ * on start-up and while decoding, not because anything was lost.
+ */
+static void
+relcache_callback(Datum arg, Oid relid)
+{
+	if (relslots != NULL)
+	{
+		HASH_SEQ_STATUS st;
+		RelSlots   *rs;
+
+		hash_seq_init(&st, relslots);
+		while ((rs = hash_seq_search(&st)) != NULL)
+			if (!OidIsValid(relid) || rs->relid == relid)
+			{
+				pfree(rs->slots);
+				hash_search(relslots, &rs->relid, HASH_REMOVE, NULL);
+			}
+	}
+	if (!OidIsValid(relid) && ready() && !IsParallelWorker() && !am_walsender)
+		bump(CACHEPG_GLOBAL_SLOT);
+}
+
+/* Install callbacks and hooks; from _PG_init while preloading. */
+void
+cachepg_invalidate_init(void)
+{
+	RegisterXactCallback(xact_callback, NULL);
+	RegisterResourceReleaseCallback(resource_release, NULL);
+	CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
+	prev_utility = ProcessUtility_hook;
+	ProcessUtility_hook = utility_hook;
+	prev_object_access = object_access_hook;
+	object_access_hook = object_access;
+}
