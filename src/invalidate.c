@@ -35,6 +35,7 @@
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_trigger.h"
+#include "catalog/catalog.h"
 #include "catalog/dependency.h"
 #include "commands/extension.h"
 #include "commands/trigger.h"
@@ -840,6 +841,12 @@ check_watchable(Oid relid)
 {
 	char		kind = get_rel_relkind(relid);
 
+	if (IsCatalogRelationOid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is a system catalog", get_rel_name(relid)),
+				 errdetail("Catalogs cannot carry triggers; results that read them are not stored.")));
+
 	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
@@ -1197,9 +1204,17 @@ object_access(ObjectAccessType access, Oid classId, Oid objectId, int subId,
 		prev_object_access(access, classId, objectId, subId, arg);
 	if (!ready() || !IsUnderPostmaster || !IsTransactionState())
 		return;
-	if (classId == RelationRelationId &&
-		(access == OAT_POST_ALTER || access == OAT_DROP))
+	if (classId == RelationRelationId && access == OAT_DROP)
 		cachepg_mark_relation(objectId);
+	else if (classId == RelationRelationId && access == OAT_POST_ALTER &&
+			 !((ObjectAccessPostAlter *) arg)->is_internal)
+	{
+		/*
+		 * Internal alters are the file swaps of VACUUM FULL and CLUSTER
+		 * (same rows) or part of a statement the utility hook marked.
+		 */
+		cachepg_mark_relation(objectId);
+	}
 	else if (classId == ProcedureRelationId &&
 			 (access == OAT_POST_CREATE || access == OAT_POST_ALTER || access == OAT_DROP))
 		cachepg_mark_global();

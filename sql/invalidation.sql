@@ -1,0 +1,142 @@
+-- Automatic invalidation in one session: watching, what counts as a write,
+-- what does not, hidden dependencies, manual invalidation, auto-watch.
+SELECT cache_clear() >= 0 AS cleared;
+CREATE FUNCTION probe(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  h0 bigint; s0 bigint; h1 bigint; s1 bigint; r text;
+BEGIN
+  SELECT hits, stores INTO h0, s0 FROM cache_stats();
+  SELECT string_agg(x, ',') INTO r FROM cache_get_or_run(q, 0) AS t(x text);
+  SELECT hits, stores INTO h1, s1 FROM cache_stats();
+  RETURN coalesce(r, '<null>') || CASE WHEN h1 > h0 THEN ' (hit)' WHEN s1 > s0 THEN ' (stored)'
+                   ELSE ' (not stored)' END;
+END $$;
+CREATE TABLE inv (id int PRIMARY KEY, v int);
+INSERT INTO inv VALUES (1, 10), (2, 20);
+
+-- not watched: runs, returns, not stored, says how to fix it
+SELECT probe('SELECT sum(v)::text FROM inv');
+SELECT cache_watch('inv');
+SELECT cache_watch('inv');          -- nothing left to do
+SELECT relation, writers, watched FROM cache_tables WHERE relation = 'inv'::regclass;
+SELECT probe('SELECT sum(v)::text FROM inv');
+SELECT probe('SELECT sum(v)::text FROM inv');
+UPDATE inv SET v = v + 1 WHERE id = 1;
+SELECT probe('SELECT sum(v)::text FROM inv');
+
+-- bad input
+SELECT cache_watch('pg_class');
+CREATE VIEW inv_view AS SELECT id, v FROM inv WHERE v > 15;
+SELECT cache_watch('inv_view');
+SELECT cache_watch(0);
+CREATE ROLE inv_other;
+GRANT SELECT ON inv TO inv_other;
+SET ROLE inv_other;
+SELECT cache_watch('inv');
+SELECT cache_unwatch('inv');
+SELECT cache_invalidate_table('inv');
+RESET ROLE;
+
+-- views need no triggers of their own; a write to the table behind counts
+SELECT probe('SELECT sum(v)::text FROM inv_view');
+SELECT probe('SELECT sum(v)::text FROM inv_view');
+INSERT INTO inv VALUES (3, 30);
+SELECT probe('SELECT sum(v)::text FROM inv_view');
+
+-- VACUUM, ANALYZE, CREATE INDEX, CLUSTER and CHECKPOINT change no result:
+-- the entry survives them
+SELECT probe('SELECT count(*)::text FROM inv');
+VACUUM inv;
+ANALYZE inv;
+VACUUM (FULL) inv;
+CREATE INDEX inv_v ON inv (v);
+CLUSTER inv USING inv_pkey;
+CHECKPOINT;
+SELECT probe('SELECT count(*)::text FROM inv');
+
+-- cachepg.enabled = off never silences invalidation
+SET cachepg.enabled = off;
+UPDATE inv SET v = v + 100 WHERE id = 2;
+RESET cachepg.enabled;
+SELECT probe('SELECT count(*)::text FROM inv WHERE v > 100');
+
+-- by hand
+SELECT probe('SELECT max(v)::text FROM inv');
+SELECT cache_invalidate_table('inv');
+SELECT probe('SELECT max(v)::text FROM inv');
+
+-- a new table that shadows a name through search_path
+CREATE SCHEMA first;
+CREATE SCHEMA second;
+CREATE TABLE second.shadow (v text);
+INSERT INTO second.shadow VALUES ('second');
+SELECT cache_watch('second.shadow');
+SET search_path = first, second, public;
+SELECT probe('SELECT v FROM shadow');
+SELECT probe('SELECT v FROM shadow');
+CREATE TABLE first.shadow (v text);
+INSERT INTO first.shadow VALUES ('first');
+SELECT cache_watch('first.shadow');
+SELECT probe('SELECT v FROM shadow');
+RESET search_path;
+
+-- inlined SQL functions: their tables are in the plan
+CREATE FUNCTION inv_rows() RETURNS SETOF int LANGUAGE sql STABLE AS $$ SELECT v FROM inv $$;
+SELECT probe('SELECT sum(x)::text FROM inv_rows() x');
+SELECT probe('SELECT sum(x)::text FROM inv_rows() x');
+UPDATE inv SET v = v + 1 WHERE id = 3;
+SELECT probe('SELECT sum(x)::text FROM inv_rows() x');
+-- a SQL function with a FROM clause called as a scalar is not inlined: its
+-- table is out of the plan's sight, so the result is not stored
+CREATE FUNCTION inv_total() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT sum(v) FROM inv $$;
+SELECT probe('SELECT inv_total()::text');
+
+-- functions that read tables out of the planner's sight: not stored unless
+-- the caller declares the tables (cachepg.depends_on)
+CREATE TABLE rates (v int);
+INSERT INTO rates VALUES (5);
+SELECT cache_watch('rates');
+CREATE FUNCTION rate() RETURNS int LANGUAGE plpgsql STABLE AS $$
+BEGIN RETURN (SELECT v FROM rates); END $$;
+SELECT probe('SELECT rate()::text');
+SELECT uncacheable > 0 AS counted FROM cache_stats();
+SET cachepg.depends_on = 'rates';
+SELECT probe('SELECT rate()::text');
+RESET cachepg.depends_on;
+SELECT probe('SELECT rate()::text');    -- the entry serves callers who did not declare
+UPDATE rates SET v = 6;
+SELECT probe('SELECT rate()::text');    -- the declared table invalidates it
+SET cachepg.depends_on = 'none';        -- "reads no table": the caller's word
+SELECT probe('SELECT rate()::text || ''!''');
+SET cachepg.depends_on = 'no_such_table';
+SELECT probe('SELECT rate()::text || ''?''');
+SET cachepg.depends_on = 'rates,,';
+SELECT probe('SELECT rate()::text || ''?''');
+RESET cachepg.depends_on;
+
+-- unwatching: results of the table are no longer stored
+SELECT cache_unwatch('rates');
+SELECT probe('SELECT v::text FROM rates');
+SELECT relation, watched FROM cache_tables WHERE relation = 'rates'::regclass;
+
+-- auto-watch: a background worker installs the triggers a reader wanted
+CREATE TABLE auto (v int);
+INSERT INTO auto VALUES (1);
+SET cachepg.auto_watch = on;
+SELECT probe('SELECT v::text FROM auto');
+DO $$
+BEGIN
+  FOR i IN 1 .. 500 LOOP
+    EXIT WHEN (SELECT watched FROM cache_tables WHERE relation = 'auto'::regclass);
+    PERFORM pg_sleep(0.02);
+  END LOOP;
+END $$;
+SELECT relation, watched FROM cache_tables WHERE relation = 'auto'::regclass;
+SELECT probe('SELECT v::text FROM auto');
+SELECT probe('SELECT v::text FROM auto');
+SELECT watch_requests_done >= 1 AS worker_watched FROM cache_stats();
+RESET cachepg.auto_watch;
+
+-- the stats say why results were not stored
+SELECT not_watched > 0 AS not_watched, write_conflicts >= 0 AS conflicts_counted,
+       standby = 0 AS not_a_standby FROM cache_stats();
