@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set everything up and run the whole cachepg test suite against temporary
 # PostgreSQL 15 instances (pg_regress with cachepg preloaded, pg_regress
-# without it, pg_isolation_regress).  Prints "N passed, N failed" last and
-# exits non-zero when anything failed.
+# without it, pg_isolation_regress, two bounded pgbench stress tests and the
+# TAP tests for restarts, crashes and standbys).  Prints "N passed, N failed"
+# last and exits non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
@@ -21,10 +22,10 @@ as_pg() { if [ "$(id -un)" = postgres ]; then "$@"; else runuser -u postgres -- 
 passed=0
 failed=0
 count() {
-    # pg_regress lines: "test NAME ... ok" / "... FAILED"
+    # pg_regress lines: "test NAME ... ok" / "... FAILED"; prove: "t/NAME.pl .. ok"
     local log=$1
-    passed=$((passed + $(grep -cE '^(test| ) +[a-z_]+ +\.\.\. ok' "$log")))
-    failed=$((failed + $(grep -cE '^(test| ) +[a-z_]+ +\.\.\. (FAILED|failed)' "$log")))
+    passed=$((passed + $(grep -cE '^(test| ) +[a-z_]+ +\.\.\. ok|\.pl \.+ ok' "$log")))
+    failed=$((failed + $(grep -cE '^(test| ) +[a-z_]+ +\.\.\. (FAILED|failed)|\.pl \.+ *(Dubious|Failed|$)' "$log")))
 }
 run() {
     local name=$1; shift
@@ -51,6 +52,9 @@ run isolation $PGXS/src/test/isolation/pg_isolation_regress --bindir=$BIN \
     --inputdir=test --outputdir="$work/out_isolation" --dbname=contrib_regression \
     $ISOLATION_TESTS
 run stress bash test/stress.sh
+run fresh_stress bash test/fresh_stress.sh
+run tap env PATH="$BIN:$PATH" PG_REGRESS=$PGXS/src/test/regress/pg_regress TESTDIR="$work" \
+    prove --ext .pl -I $PGXS/src/test/perl test/t/
 
 [ "$failed" = 0 ] && rm -rf "$work" || echo "test files kept in $work"
 echo "$passed passed, $failed failed"
