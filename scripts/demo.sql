@@ -5,6 +5,8 @@ CREATE TABLE users (id int PRIMARY KEY, name text, team text, active bool);
 INSERT INTO users SELECT i, 'user' || i, CASE WHEN i % 3 = 0 THEN 'core' ELSE 'web' END, i % 2 = 0
   FROM generate_series(1, 200000) i;
 ANALYZE users;
+\echo '--- watch the table: triggers tell the cache about every write'
+SELECT cache_watch('users');
 
 \echo '--- first call: a miss, the query runs (an aggregate over 200k rows)'
 \timing on
@@ -19,9 +21,15 @@ SELECT * FROM cache_get_or_run(
 SELECT * FROM cache_get_or_run_as(NULL::users, 'SELECT * FROM users WHERE id = $1', 60, 42);
 SELECT cache_get_or_run_jsonb('SELECT id, name FROM users WHERE team = $1 AND active = $2 ORDER BY id LIMIT 3',
                               300, 'core', true);
+\echo '--- a write invalidates at once: the next call sees it'
+UPDATE users SET active = true WHERE id = 199999;
+SELECT * FROM cache_get_or_run(
+  'SELECT team, count(*) AS n, max(id) AS last FROM users WHERE active GROUP BY team ORDER BY team', 60)
+  AS t(team text, n bigint, last int);
 \timing off
-\echo '--- stats and entries'
+\echo '--- stats, entries and watched tables'
 \x on
 SELECT hits, misses, hit_ratio, stores, uncacheable, entries, bytes, memory_bytes FROM cache_stats();
 \x off
 SELECT role, form, query, nparams, bytes, hits, expires FROM cache_entries ORDER BY created;
+SELECT relation, generation, writers, watched FROM cache_tables WHERE relation IS NOT NULL;

@@ -112,12 +112,53 @@ SET cachepg.depends_on = 'no_such_table';
 SELECT probe('SELECT rate()::text || ''?''');
 SET cachepg.depends_on = 'rates,,';
 SELECT probe('SELECT rate()::text || ''?''');
+SET cachepg.depends_on = 'rates, "Odd ""Name"""';
+SELECT probe('SELECT rate()::text || ''?''');
+CREATE TABLE "Odd ""Name""" (v int);
+SELECT cache_watch('"Odd ""Name"""');
+SELECT probe('SELECT rate()::text || ''?''');
+INSERT INTO "Odd ""Name""" VALUES (1);       -- a declared table invalidates too
+SELECT probe('SELECT rate()::text || ''?''');
 RESET cachepg.depends_on;
 
--- unwatching: results of the table are no longer stored
+-- a user-defined aggregate is judged by its support functions
+CREATE FUNCTION noisy_add(int, int) RETURNS int LANGUAGE sql VOLATILE AS $$ SELECT $1 + $2 $$;
+CREATE AGGREGATE noisy_sum(int) (SFUNC = noisy_add, STYPE = int, INITCOND = '0');
+SELECT probe('SELECT noisy_sum(v)::text FROM inv');
+
+-- every ancestor must be watched too: a write through a parent fires only
+-- the parent's statement trigger
+CREATE TABLE tree (id int, v int) PARTITION BY RANGE (id);
+CREATE TABLE leaf PARTITION OF tree FOR VALUES FROM (0) TO (10);
+INSERT INTO tree VALUES (1, 1);
+SELECT cache_watch('leaf');
+SELECT probe('SELECT sum(v)::text FROM leaf');
+SELECT cache_watch('tree');
+SELECT probe('SELECT sum(v)::text FROM leaf');
+INSERT INTO tree VALUES (2, 2);               -- through the parent
+SELECT probe('SELECT sum(v)::text FROM leaf');
+
+-- unwatching disables the triggers: results of the table are no longer
+-- stored, and auto-watch leaves the table alone
 SELECT cache_unwatch('rates');
+SELECT cache_unwatch('rates');               -- nothing left to do
 SELECT probe('SELECT v::text FROM rates');
 SELECT relation, watched FROM cache_tables WHERE relation = 'rates'::regclass;
+SET cachepg.auto_watch = on;
+SELECT watch_requests_done AS done_before FROM cache_stats() \gset
+SELECT probe('SELECT v::text FROM rates');
+CREATE FUNCTION wait_for_worker(before bigint) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  FOR i IN 1 .. 500 LOOP
+    EXIT WHEN (SELECT watch_requests_done FROM cache_stats()) > before;
+    PERFORM pg_sleep(0.02);
+  END LOOP;
+END $$;
+SELECT wait_for_worker(:done_before);
+SELECT relation, watched FROM cache_tables WHERE relation = 'rates'::regclass;
+RESET cachepg.auto_watch;
+SELECT cache_watch('rates');                 -- the owner turns it back on
+SELECT probe('SELECT v::text FROM rates');
 
 -- auto-watch: a background worker installs the triggers a reader wanted
 CREATE TABLE auto (v int);
@@ -140,3 +181,7 @@ RESET cachepg.auto_watch;
 -- the stats say why results were not stored
 SELECT not_watched > 0 AS not_watched, write_conflicts >= 0 AS conflicts_counted,
        standby = 0 AS not_a_standby FROM cache_stats();
+
+-- temporary tables cannot be watched (last: a temp schema bypasses the cache)
+CREATE TEMP TABLE inv_temp (v int);
+SELECT cache_watch('inv_temp');

@@ -28,6 +28,7 @@
 #include "utils/regproc.h"
 #include "utils/varlena.h"
 #include "catalog/catalog.h"
+#include "catalog/pg_aggregate.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_proc.h"
 #include "executor/executor.h"
@@ -48,6 +49,8 @@ typedef struct WalkContext
 	CacheDeps  *deps;
 	bool		final_plan;		/* walking the final plan, after inlining */
 } WalkContext;
+
+static void analyze_relation(CacheDeps *deps, RangeTblEntry *rte);
 
 /* Lower the verdict to v (keeping the first reason of the worst verdict). */
 static void
@@ -172,6 +175,27 @@ query_walker(Node *node, WalkContext *ctx)
 	}
 	else if (IsA(node, NextValueExpr))
 		refuse(ctx->deps, VERDICT_UNSAFE, "a sequence");
+	else if (IsA(node, Aggref) && ((Aggref *) node)->aggfnoid >= FirstGenbkiObjectId)
+	{
+		/*
+		 * A user-defined aggregate is catalogued IMMUTABLE whatever its
+		 * support functions do: judge those instead.
+		 */
+		HeapTuple	tp = SearchSysCache1(AGGFNOID,
+										 ObjectIdGetDatum(((Aggref *) node)->aggfnoid));
+
+		if (HeapTupleIsValid(tp))
+		{
+			Form_pg_aggregate agg = (Form_pg_aggregate) GETSTRUCT(tp);
+			Oid			fns[] = {agg->aggtransfn, agg->aggfinalfn, agg->aggcombinefn};
+			int			i;
+
+			for (i = 0; i < lengthof(fns); i++)
+				if (OidIsValid(fns[i]))
+					function_checker(fns[i], ctx);
+			ReleaseSysCache(tp);
+		}
+	}
 	return expression_tree_walker(node, query_walker, ctx);
 }
 
@@ -208,6 +232,34 @@ mentions_time_literal(const char *sql)
 		}
 	}
 	return false;
+}
+
+/* The expressions run-time partition pruning evaluates. */
+static List *
+pruning_exprs(PartitionPruneInfo *ppi)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	if (ppi == NULL)
+		return NIL;
+	foreach(lc, ppi->prune_infos)
+	{
+		ListCell   *lc2;
+
+		foreach(lc2, (List *) lfirst(lc))
+		{
+			PartitionedRelPruneInfo *pinfo = lfirst(lc2);
+			List	   *steps = list_concat_copy(pinfo->initial_pruning_steps,
+												 pinfo->exec_pruning_steps);
+			ListCell   *lc3;
+
+			foreach(lc3, steps)
+				if (IsA(lfirst(lc3), PartitionPruneStepOp))
+					result = lappend(result, ((PartitionPruneStepOp *) lfirst(lc3))->exprs);
+		}
+	}
+	return result;
 }
 
 /* Walk the expressions of one plan node and its children. */
@@ -255,11 +307,17 @@ plan_walker(Plan *plan, WalkContext *ctx)
 		case T_TableFuncScan:
 			exprs = lappend(exprs, ((TableFuncScan *) plan)->tablefunc);
 			break;
+		case T_SampleScan:
+			exprs = lappend(exprs, ((SampleScan *) plan)->tablesample);
+			break;
 		case T_ForeignScan:
 			exprs = lappend(exprs, ((ForeignScan *) plan)->fdw_exprs);
+			exprs = lappend(exprs, ((ForeignScan *) plan)->fdw_scan_tlist);
+			exprs = lappend(exprs, ((ForeignScan *) plan)->fdw_recheck_quals);
 			break;
 		case T_CustomScan:
 			exprs = lappend(exprs, ((CustomScan *) plan)->custom_exprs);
+			exprs = lappend(exprs, ((CustomScan *) plan)->custom_scan_tlist);
 			children = ((CustomScan *) plan)->custom_plans;
 			break;
 		case T_NestLoop:
@@ -280,6 +338,7 @@ plan_walker(Plan *plan, WalkContext *ctx)
 		case T_WindowAgg:
 			exprs = lappend(exprs, ((WindowAgg *) plan)->startOffset);
 			exprs = lappend(exprs, ((WindowAgg *) plan)->endOffset);
+			exprs = lappend(exprs, ((WindowAgg *) plan)->runCondition);
 			break;
 		case T_Limit:
 			exprs = lappend(exprs, ((Limit *) plan)->limitOffset);
@@ -290,9 +349,11 @@ plan_walker(Plan *plan, WalkContext *ctx)
 			break;
 		case T_Append:
 			children = ((Append *) plan)->appendplans;
+			exprs = list_concat(exprs, pruning_exprs(((Append *) plan)->part_prune_info));
 			break;
 		case T_MergeAppend:
 			children = ((MergeAppend *) plan)->mergeplans;
+			exprs = list_concat(exprs, pruning_exprs(((MergeAppend *) plan)->part_prune_info));
 			break;
 		case T_BitmapAnd:
 			children = ((BitmapAnd *) plan)->bitmapplans;
@@ -319,27 +380,45 @@ plan_walker(Plan *plan, WalkContext *ctx)
 static bool
 declared_relations(CacheDeps *deps)
 {
-	char	   *raw;
-	List	   *names;
-	ListCell   *lc;
+	const char *p = cachepg_depends_on;
+	StringInfoData item;
 
-	if (cachepg_depends_on == NULL || cachepg_depends_on[0] == '\0')
+	if (p == NULL || p[0] == '\0')
 		return false;
-	if (pg_strcasecmp(cachepg_depends_on, "none") == 0)
+	if (pg_strcasecmp(p, "none") == 0)
 		return true;
-	raw = pstrdup(cachepg_depends_on);
-	if (!SplitIdentifierString(raw, ',', &names))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid list syntax in cachepg.depends_on")));
-	foreach(lc, names)
-	{
-		char	   *name = lfirst(lc);
-		RangeVar   *rv = makeRangeVarFromNameList(stringToQualifiedNameList(name));
-		Oid			relid = RangeVarGetRelid(rv, AccessShareLock, false);
 
-		deps->relids = list_append_unique_oid(deps->relids, relid);
+	/* comma-separated names, each possibly qualified and quoted */
+	initStringInfo(&item);
+	for (;;)
+	{
+		bool		quoted = false;
+		RangeTblEntry *rte;
+
+		resetStringInfo(&item);
+		for (; *p && (quoted || *p != ','); p++)
+		{
+			if (*p == '"')
+				quoted = !quoted;
+			appendStringInfoChar(&item, *p);
+		}
+		if (quoted || strspn(item.data, " \t\n") == (size_t) item.len)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid list syntax in cachepg.depends_on"),
+					 errhint("Give comma-separated table names, or 'none'.")));
+		rte = makeNode(RangeTblEntry);
+		rte->rtekind = RTE_RELATION;
+		rte->relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(item.data)),
+									  AccessShareLock, false);
+		rte->relkind = get_rel_relkind(rte->relid);
+		/* locked and predicate-locked on a hit like the relations read */
+		analyze_relation(deps, rte);
+		if (*p == '\0')
+			break;
+		p++;
 	}
+	pfree(item.data);
 	return true;
 }
 
@@ -429,38 +508,39 @@ cachepg_deps_relations(const CacheDeps *deps)
 }
 
 /*
- * The relations in rels and their descendants that do not carry our
- * triggers (a write straight into a child fires only the child's).  Under
- * the opt-in (cachepg.store_uncacheable), relations that cannot carry them
- * (foreign tables, catalogs) are the caller's risk and do not count.
+ * The relations a result depends on that do not carry our triggers: the
+ * relations it read or declared and all their descendants (a write straight
+ * into a child fires only the child's triggers), and all their ancestors
+ * (a write through a parent fires only the parent's), as listed by
+ * cachepg_deps_relations.  Under the opt-in (cachepg.store_uncacheable),
+ * relations that cannot carry them (foreign tables, catalogs) are the
+ * caller's risk and do not count.
  */
 List *
-cachepg_deps_unwatched(List *rels, bool opted_in)
+cachepg_deps_unwatched(const CacheDeps *deps, List *rels, bool opted_in)
 {
+	List	   *all = list_copy(rels);
 	List	   *result = NIL;
 	ListCell   *lc;
 
-	foreach(lc, rels)
+	foreach(lc, deps->relids)
 	{
 		List	   *tree = find_all_inheritors(lfirst_oid(lc), AccessShareLock, NULL);
-		ListCell   *lc2;
 
-		foreach(lc2, tree)
-		{
-			Oid			r = lfirst_oid(lc2);
-			Relation	rel;
+		all = list_concat_unique_oid(all, tree);
+	}
+	foreach(lc, all)
+	{
+		Oid			r = lfirst_oid(lc);
+		Relation	rel = try_relation_open(r, AccessShareLock);
 
-			if (list_member_oid(result, r))
-				continue;
-			rel = try_relation_open(r, NoLock);
-			if (rel == NULL ||
-				(!cachepg_relation_watched(rel) &&
-				 !(opted_in && (rel->rd_rel->relkind == RELKIND_FOREIGN_TABLE ||
-								IsCatalogRelationOid(r)))))
-				result = lappend_oid(result, r);
-			if (rel)
-				relation_close(rel, NoLock);
-		}
+		if (rel == NULL ||
+			(!cachepg_relation_watched(rel) &&
+			 !(opted_in && (rel->rd_rel->relkind == RELKIND_FOREIGN_TABLE ||
+							IsCatalogRelationOid(r)))))
+			result = lappend_oid(result, r);
+		if (rel)
+			relation_close(rel, AccessShareLock);
 	}
 	return result;
 }

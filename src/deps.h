@@ -32,6 +32,7 @@ extern void cachepg_deps_analyze(CacheDeps *deps, const char *sql,
 extern void cachepg_deps_serialize(const CacheDeps *deps, StringInfo buf);
 extern bool cachepg_deps_recheck(const char *data, int len);
 extern List *cachepg_deps_relations(const CacheDeps *deps);
-extern List *cachepg_deps_unwatched(List *rels, bool opted_in);
+extern List *cachepg_deps_unwatched(const CacheDeps *deps, List *rels,
+									 bool opted_in);
 
 #endif

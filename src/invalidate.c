@@ -45,7 +45,9 @@
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "parser/parse_func.h"
+#include "replication/logicalworker.h"
 #include "replication/walsender.h"
+#include "storage/procarray.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
@@ -97,12 +99,16 @@ typedef struct WatchEntry
 #define PREPARED_MAX_SLOTS 32
 typedef struct PreparedMarks
 {
-	bool		used;
-	char		gid[GIDSIZE];
-	uint64		fxid;
+	int			state;			/* PM_* */
+	uint64		fxid;			/* the prepared transaction */
 	int			nslots;
 	int32		slots[PREPARED_MAX_SLOTS];
 } PreparedMarks;
+
+#define PM_FREE		0
+#define PM_RESERVED	1			/* PREPARE TRANSACTION under way */
+#define PM_PREPARED	2			/* holds the counts of slots[] */
+#define PM_RELEASING 3			/* being released by a sweep */
 
 typedef struct WatchShared
 {
@@ -121,11 +127,13 @@ static WatchSlot *wslots = NULL;
 static HTAB *wmap = NULL;
 static LWLock *wlock = NULL;
 
-/* This backend: slots this transaction marked, and the GID being prepared. */
+/* This backend: slots this transaction marked; the record it reserved. */
 static List *xact_slots = NIL;
 static uint64 xact_fxid = 0;
-static char prepare_gid[GIDSIZE];
-static char finish_gid[GIDSIZE];
+static int	reserved_record = -1;
+
+static void set_record_state(PreparedMarks *pm, int state);
+static void sweep_prepared(void);
 
 /* This backend: relation -> its slots and its ancestors' (relcache-invalidated). */
 typedef struct RelSlots
@@ -189,7 +197,7 @@ cachepg_watch_startup(void)
 		/* after a restart, recovered prepared transactions are unknown */
 		wshared->unknown_prepared = (max_prepared_xacts > 0);
 		wshared->nprepared = max_prepared_xacts;
-		memset(wshared->prepared, 0, sizeof(PreparedMarks) * max_prepared_xacts);
+		memset(wshared->prepared, 0, sizeof(PreparedMarks) * max_prepared_xacts);	/* PM_FREE */
 		for (i = 0; i < wshared->maxslots; i++)
 		{
 			wslots[i].dbid = InvalidOid;
@@ -222,11 +230,12 @@ bump(int32 slot)
 }
 
 /*
- * The slot of (this database, relid), created if missing.  -1 when the
- * table is full; writers then fall back to the global slot.
+ * The slot of (this database, relid), created if missing and create is
+ * set.  -1 when there is none (or the table is full; writers then fall
+ * back to the global slot).
  */
-int32
-cachepg_slot_for(Oid relid)
+static int32
+slot_lookup(Oid relid, bool create)
 {
 	WatchKey	key;
 	WatchEntry *e;
@@ -242,7 +251,7 @@ cachepg_slot_for(Oid relid)
 	if (e)
 		s = e->slot;
 	LWLockRelease(wlock);
-	if (s >= 0)
+	if (s >= 0 || !create)
 		return s;
 
 	LWLockAcquire(wlock, LW_EXCLUSIVE);
@@ -268,6 +277,12 @@ cachepg_slot_for(Oid relid)
 	}
 	LWLockRelease(wlock);
 	return s;
+}
+
+int32
+cachepg_slot_for(Oid relid)
+{
+	return slot_lookup(relid, true);
 }
 
 /*
@@ -325,10 +340,20 @@ mark_slot(int32 slot)
 	bump(slot);
 }
 
+/*
+ * Whether this backend can mark: a transaction is open, and it is not a
+ * parallel worker (whose commit comes before its leader's).
+ */
+static bool
+can_mark(void)
+{
+	return ready() && IsTransactionState() && !IsParallelWorker();
+}
+
 void
 cachepg_mark_global(void)
 {
-	if (ready() && IsTransactionState())
+	if (can_mark())
 		mark_slot(CACHEPG_GLOBAL_SLOT);
 }
 
@@ -380,7 +405,7 @@ cachepg_mark_relation(Oid relid)
 	RelSlots   *rs;
 	int			i;
 
-	if (!ready() || !IsTransactionState())
+	if (!can_mark())
 		return;
 	rs = slots_of(relid);
 	for (i = 0; i < rs->nslots; i++)
@@ -435,87 +460,123 @@ static void
 resource_release(ResourceReleasePhase phase, bool isCommit, bool isTopLevel,
 				 void *arg)
 {
-	if (phase != RESOURCE_RELEASE_AFTER_LOCKS || !isTopLevel || xact_slots == NIL)
+	if (phase != RESOURCE_RELEASE_AFTER_LOCKS || !isTopLevel || !ready())
 		return;
-	if (cachepg_test_delay_release_ms > 0)
-		pg_usleep((long) cachepg_test_delay_release_ms * 1000L);
-	release_xact_slots(isCommit);
+	if (reserved_record >= 0)
+	{
+		/* PREPARE TRANSACTION failed after reserving: the marks stay ours */
+		set_record_state(&wshared->prepared[reserved_record], PM_FREE);
+		reserved_record = -1;
+	}
+	if (xact_slots != NIL)
+	{
+		if (cachepg_test_delay_release_ms > 0)
+			pg_usleep((long) cachepg_test_delay_release_ms * 1000L);
+		release_xact_slots(isCommit);
+	}
+	/* logical replication apply finishes prepared transactions without SQL */
+	if (wshared->nprepared > 0 && IsLogicalWorker())
+		sweep_prepared();
 }
 
-/* Hand the marks of a transaction being prepared to shared state. */
 static void
-prepare_marks(void)
+set_record_state(PreparedMarks *pm, int state)
 {
-	PreparedMarks *pm = NULL;
+	SpinLockAcquire(&wshared->mutex);
+	pm->state = state;
+	SpinLockRelease(&wshared->mutex);
+}
+
+/*
+ * PREPARE TRANSACTION is about to start: reserve a record for the marks
+ * (this may fail, which aborts the prepare cleanly).  A transaction that
+ * marked more slots than a record holds keeps the global slot instead.
+ */
+static void
+reserve_record(void)
+{
 	int			i;
 
-	if (xact_slots != NIL && list_length(xact_slots) > PREPARED_MAX_SLOTS)
+	if (xact_slots == NIL)
+		return;
+	if (list_length(xact_slots) > PREPARED_MAX_SLOTS)
 	{
-		/* too many to hold: hold the global slot instead of all of them */
 		mark_slot(CACHEPG_GLOBAL_SLOT);
 		xact_slots = list_delete_int(xact_slots, CACHEPG_GLOBAL_SLOT);
 		release_xact_slots(false);
 		xact_slots = lappend_int(NIL, CACHEPG_GLOBAL_SLOT);
 	}
-	if (xact_slots == NIL)
-		return;
-
 	SpinLockAcquire(&wshared->mutex);
 	for (i = 0; i < wshared->nprepared; i++)
-		if (!wshared->prepared[i].used)
+		if (wshared->prepared[i].state == PM_FREE)
 		{
-			pm = &wshared->prepared[i];
-			pm->used = true;
+			wshared->prepared[i].state = PM_RESERVED;
+			wshared->prepared[i].fxid = U64FromFullTransactionId(GetTopFullTransactionIdIfAny());
+			reserved_record = i;
 			break;
 		}
 	SpinLockRelease(&wshared->mutex);
-	if (pm == NULL)
+	if (reserved_record < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
 				 errmsg("cachepg has no room to remember the writes of this prepared transaction")));
+}
 
-	strlcpy(pm->gid, prepare_gid, GIDSIZE);
-	pm->fxid = U64FromFullTransactionId(GetTopFullTransactionIdIfAny());
+/* The prepare succeeded: the prepared transaction now owns the counts. */
+static void
+hand_over_marks(void)
+{
+	PreparedMarks *pm;
+	ListCell   *lc;
+
+	if (reserved_record < 0)
+		return;
+	pm = &wshared->prepared[reserved_record];
 	pm->nslots = 0;
-	{
-		ListCell   *lc;
-
-		foreach(lc, xact_slots)
-			pm->slots[pm->nslots++] = lfirst_int(lc);
-	}
-	/* the prepared transaction now owns the counts */
+	foreach(lc, xact_slots)
+		pm->slots[pm->nslots++] = lfirst_int(lc);
+	set_record_state(pm, PM_PREPARED);
+	reserved_record = -1;
 	list_free(xact_slots);
 	xact_slots = NIL;
 	xact_fxid = 0;
 }
 
-/* COMMIT/ROLLBACK PREPARED has finished: release what that GID held. */
+/*
+ * Release the marks of prepared transactions that are over (COMMIT or
+ * ROLLBACK PREPARED, from SQL or from logical replication apply).  Run by
+ * the backend that finished them, after their outcome and invalidation
+ * messages are visible.
+ */
 static void
-finish_prepared(const char *gid, bool commit)
+sweep_prepared(void)
 {
-	PreparedMarks *pm = NULL;
 	int			i;
 
-	SpinLockAcquire(&wshared->mutex);
 	for (i = 0; i < wshared->nprepared; i++)
-		if (wshared->prepared[i].used &&
-			strcmp(wshared->prepared[i].gid, gid) == 0)
-		{
-			pm = &wshared->prepared[i];
-			break;
-		}
-	SpinLockRelease(&wshared->mutex);
-
-	if (pm == NULL)
 	{
-		/* prepared before a restart: we never saw what it wrote */
-		bump(CACHEPG_GLOBAL_SLOT);
-		return;
+		PreparedMarks *pm = &wshared->prepared[i];
+		TransactionId xid;
+		bool		claimed = false;
+
+		if (pm->state != PM_PREPARED)
+			continue;
+		xid = XidFromFullTransactionId(FullTransactionIdFromU64(pm->fxid));
+		if (TransactionIdIsInProgress(xid))
+			continue;
+		SpinLockAcquire(&wshared->mutex);
+		if (pm->state == PM_PREPARED)
+		{
+			pm->state = PM_RELEASING;
+			claimed = true;
+		}
+		SpinLockRelease(&wshared->mutex);
+		if (!claimed)
+			continue;
+		release_slots(pm->slots, pm->nslots,
+					  TransactionIdDidCommit(xid) ? pm->fxid : 0);
+		set_record_state(pm, PM_FREE);
 	}
-	release_slots(pm->slots, pm->nslots, commit ? pm->fxid : 0);
-	SpinLockAcquire(&wshared->mutex);
-	pm->used = false;
-	SpinLockRelease(&wshared->mutex);
 }
 
 static void
@@ -530,7 +591,10 @@ xact_callback(XactEvent event, void *arg)
 			xact_fxid = U64FromFullTransactionId(GetTopFullTransactionIdIfAny());
 			break;
 		case XACT_EVENT_PRE_PREPARE:
-			prepare_marks();
+			reserve_record();
+			break;
+		case XACT_EVENT_PREPARE:
+			hand_over_marks();
 			break;
 		default:
 			break;
@@ -556,17 +620,20 @@ cachepg_prepared_block_stores(void)
 	if (!unknown)
 		return false;
 
-	if (SPI_execute("SELECT gid FROM pg_catalog.pg_prepared_xacts", true, 0) != SPI_OK_SELECT)
+	if (SPI_execute("SELECT transaction FROM pg_catalog.pg_prepared_xacts", true, 0) != SPI_OK_SELECT)
 		return true;
 	for (i = 0; i < SPI_processed; i++)
 	{
-		char	   *gid = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		bool		isnull;
+		TransactionId xid = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[i],
+																SPI_tuptable->tupdesc, 1, &isnull));
 		bool		known = false;
 		int			j;
 
 		SpinLockAcquire(&wshared->mutex);
 		for (j = 0; j < wshared->nprepared; j++)
-			if (wshared->prepared[j].used && strcmp(wshared->prepared[j].gid, gid) == 0)
+			if (wshared->prepared[j].state != PM_FREE &&
+				XidFromFullTransactionId(FullTransactionIdFromU64(wshared->prepared[j].fxid)) == xid)
 				known = true;
 		SpinLockRelease(&wshared->mutex);
 		if (!known)
@@ -658,17 +725,27 @@ trigger_function(void)
 #define TRIG_TRUNCATE	"cachepg_truncate"
 #define TRIG_REPLICA	"cachepg_replica"
 
+/*
+ * Our trigger of this name on rel: calling our function, BEFORE, for every
+ * row or statement of the events it must see (no column list, no WHEN).
+ */
 static const Trigger *
 find_trigger(Relation rel, const char *name, Oid fn)
 {
 	TriggerDesc *td = rel->trigdesc;
+	int16		events = strcmp(name, TRIG_TRUNCATE) == 0 ? TRIGGER_TYPE_TRUNCATE :
+		(TRIGGER_TYPE_INSERT | TRIGGER_TYPE_UPDATE | TRIGGER_TYPE_DELETE);
 	int			i;
 
 	for (i = 0; td && i < td->numtriggers; i++)
-		if (strcmp(td->triggers[i].tgname, name) == 0 &&
-			td->triggers[i].tgfoid == fn &&
-			TRIGGER_FOR_BEFORE(td->triggers[i].tgtype))
-			return &td->triggers[i];
+	{
+		const Trigger *t = &td->triggers[i];
+
+		if (strcmp(t->tgname, name) == 0 && t->tgfoid == fn &&
+			TRIGGER_FOR_BEFORE(t->tgtype) && (t->tgtype & events) == events &&
+			t->tgnattr == 0 && t->tgqual == NULL)
+			return t;
+	}
 	return NULL;
 }
 
@@ -748,13 +825,31 @@ run_ddl(const char *fmt, const char *rel, const char *schema)
 	pfree(sql);
 }
 
+/* Whether any of our triggers on rel is disabled: the owner unwatched it. */
+static bool
+opted_out(Relation rel, Oid fn)
+{
+	static const char *const names[] = {TRIG_WRITE, TRIG_TRUNCATE, TRIG_REPLICA};
+	int			i;
+
+	for (i = 0; i < lengthof(names); i++)
+	{
+		const Trigger *t = find_trigger(rel, names[i], fn);
+
+		if (t && t->tgenabled == TRIGGER_DISABLED)
+			return true;
+	}
+	return false;
+}
+
 /*
  * Install our triggers on relid alone where they are missing, and enable
- * them as required.  The caller has checked the privileges.  Returns
- * whether anything had to be done.
+ * them as required.  The caller has checked the privileges.  Unless
+ * by_owner, a table whose owner disabled our triggers (cache_unwatch) is
+ * left alone.  Returns whether anything had to be done.
  */
 static bool
-watch_one(Oid relid, Oid fn, const char *schema)
+watch_one(Oid relid, Oid fn, const char *schema, bool by_owner)
 {
 	Relation	rel = relation_open(relid, ShareRowExclusiveLock);
 	char	   *name;
@@ -762,21 +857,21 @@ watch_one(Oid relid, Oid fn, const char *schema)
 	bool		has_write,
 				has_trunc,
 				has_repl;
-	bool		done;
+	bool		skip;
 
 	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
 	{
 		relation_close(rel, ShareRowExclusiveLock);
 		return false;
 	}
-	done = cachepg_relation_watched(rel);
+	skip = cachepg_relation_watched(rel) || (!by_owner && opted_out(rel, fn));
 	has_write = find_trigger(rel, TRIG_WRITE, fn) != NULL;
 	has_trunc = find_trigger(rel, TRIG_TRUNCATE, fn) != NULL;
 	has_repl = find_trigger(rel, TRIG_REPLICA, fn) != NULL;
 	name = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
 									  RelationGetRelationName(rel));
 	relation_close(rel, NoLock);
-	if (done)
+	if (skip)
 		return false;
 
 	schema = quote_identifier(schema);
@@ -798,102 +893,141 @@ watch_one(Oid relid, Oid fn, const char *schema)
 	return true;
 }
 
-/*
- * Watch relid and every descendant (partitions, inheritance children).
- * Returns the number of relations whose triggers were installed or fixed.
- * check_owner: the caller must own each of them (cache_watch); the
- * background worker and the DDL hook act for the owner.
- */
-int
-cachepg_watch_relation(Oid relid, bool check_owner)
-{
-	Oid			fn = trigger_function();
-	char	   *schema;
-	List	   *rels;
-	ListCell   *lc;
-	int			n = 0;
-
-	if (!OidIsValid(fn))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("extension \"cachepg\" is not installed in this database")));
-	schema = get_namespace_name(get_func_namespace(fn));
-	rels = find_all_inheritors(relid, ShareRowExclusiveLock, NULL);
-	foreach(lc, rels)
-	{
-		Oid			r = lfirst_oid(lc);
-
-		if (check_owner && !pg_class_ownercheck(r, GetUserId()))
-			aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(get_rel_relkind(r)),
-						   get_rel_name(r));
-	}
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	foreach(lc, rels)
-		if (watch_one(lfirst_oid(lc), fn, schema))
-			n++;
-	SPI_finish();
-	return n;
-}
-
+/* A table or partitioned table that exists and is not a catalog, or an error. */
 static void
 check_watchable(Oid relid)
 {
 	char		kind = get_rel_relkind(relid);
 
+	if (kind == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
 	if (IsCatalogRelationOid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is a system catalog", get_rel_name(relid)),
 				 errdetail("Catalogs cannot carry triggers; results that read them are not stored.")));
-
 	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not a table", get_rel_name(relid)),
 				 errdetail("Only tables and partitioned tables are watched; views and materialized views need no triggers.")));
+	if (get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is a temporary table", get_rel_name(relid)),
+				 errdetail("Results that read temporary tables are never stored.")));
+}
+
+/*
+ * The tables of relid's tree (itself, partitions, inheritance children),
+ * locked against concurrent trigger changes; by_owner: the caller must own
+ * every one of them.
+ */
+static List *
+tree_of(Oid relid, bool by_owner)
+{
+	List	   *rels;
+	ListCell   *lc;
+
+	check_watchable(relid);
+	rels = find_all_inheritors(relid, ShareRowExclusiveLock, NULL);
+	foreach(lc, rels)
+	{
+		Oid			r = lfirst_oid(lc);
+
+		if (by_owner && !pg_class_ownercheck(r, GetUserId()))
+			aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(get_rel_relkind(r)),
+						   get_rel_name(r));
+	}
+	return rels;
+}
+
+static Oid
+require_trigger_function(void)
+{
+	Oid			fn = trigger_function();
+
+	if (!OidIsValid(fn))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"cachepg\" is not installed in this database")));
+	return fn;
+}
+
+/*
+ * Watch relid and every descendant.  Returns the number of relations whose
+ * triggers were installed or fixed.  by_owner: cache_watch, for the owner;
+ * otherwise the background worker or the DDL hook, which leave alone tables
+ * whose owner disabled our triggers.
+ */
+int
+cachepg_watch_relation(Oid relid, bool by_owner)
+{
+	Oid			fn = require_trigger_function();
+	char	   *schema = get_namespace_name(get_func_namespace(fn));
+	List	   *rels = tree_of(relid, by_owner);
+	ListCell   *lc;
+	int			n = 0;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	foreach(lc, rels)
+		if (watch_one(lfirst_oid(lc), fn, schema, by_owner))
+			n++;
+	SPI_finish();
+	return n;
 }
 
 /* cache_watch(regclass) RETURNS integer */
 Datum
 cachepg_watch(PG_FUNCTION_ARGS)
 {
-	Oid			relid = PG_GETARG_OID(0);
-
-	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
-	check_watchable(relid);
-	PG_RETURN_INT32(cachepg_watch_relation(relid, true));
+	PG_RETURN_INT32(cachepg_watch_relation(PG_GETARG_OID(0), true));
 }
 
-/* cache_unwatch(regclass) RETURNS integer: drop our triggers, descendants too. */
+/*
+ * cache_unwatch(regclass) RETURNS integer: disable our triggers on the
+ * table and its descendants (they stay, disabled, so that auto-watch
+ * leaves the table alone; cache_watch enables them again).
+ */
 Datum
 cachepg_unwatch(PG_FUNCTION_ARGS)
 {
-	Oid			relid = PG_GETARG_OID(0);
-	List	   *rels;
+	Oid			fn = require_trigger_function();
+	List	   *rels = tree_of(PG_GETARG_OID(0), true);
 	ListCell   *lc;
 	int			n = 0;
 
-	check_watchable(relid);
-	rels = find_all_inheritors(relid, ShareRowExclusiveLock, NULL);
-	foreach(lc, rels)
-		if (!pg_class_ownercheck(lfirst_oid(lc), GetUserId()))
-			aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(lfirst_oid(lc)));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	foreach(lc, rels)
 	{
-		Oid			r = lfirst_oid(lc);
-		char	   *name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(r)),
-													  get_rel_name(r));
+		static const char *const names[] = {TRIG_WRITE, TRIG_TRUNCATE, TRIG_REPLICA};
+		Relation	rel = relation_open(lfirst_oid(lc), NoLock);
+		char	   *name = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+													  RelationGetRelationName(rel));
+		bool		enabled[lengthof(names)];
+		bool		changed = false;
+		int			i;
 
-		run_ddl("DROP TRIGGER IF EXISTS " TRIG_WRITE " ON %s", name, NULL);
-		run_ddl("DROP TRIGGER IF EXISTS " TRIG_TRUNCATE " ON %s", name, NULL);
-		run_ddl("DROP TRIGGER IF EXISTS " TRIG_REPLICA " ON %s", name, NULL);
-		n++;
+		for (i = 0; i < lengthof(names); i++)
+		{
+			const Trigger *t = find_trigger(rel, names[i], fn);
+
+			enabled[i] = (t != NULL && t->tgenabled != TRIGGER_DISABLED);
+		}
+		/* ALTER TABLE refuses a table this session still has open */
+		relation_close(rel, NoLock);
+		for (i = 0; i < lengthof(names); i++)
+			if (enabled[i])
+			{
+				run_ddl("ALTER TABLE ONLY %s DISABLE TRIGGER %s", name, names[i]);
+				changed = true;
+			}
+		if (changed)
+			n++;
 	}
 	SPI_finish();
 	PG_RETURN_INT32(n);
@@ -997,16 +1131,6 @@ before_utility(Node *tree)
 	switch (nodeTag(tree))
 	{
 		case T_TransactionStmt:
-			{
-				TransactionStmt *ts = (TransactionStmt *) tree;
-
-				if (ts->kind == TRANS_STMT_PREPARE)
-					strlcpy(prepare_gid, ts->gid, GIDSIZE);
-				else if (ts->kind == TRANS_STMT_COMMIT_PREPARED ||
-						 ts->kind == TRANS_STMT_ROLLBACK_PREPARED)
-					strlcpy(finish_gid, ts->gid, GIDSIZE);
-				break;
-			}
 		case T_VariableSetStmt:
 		case T_VariableShowStmt:
 		case T_ExplainStmt:
@@ -1078,11 +1202,22 @@ before_utility(Node *tree)
 				break;
 			}
 		case T_RenameStmt:
-			if (((RenameStmt *) tree)->relation)
-				mark_target(((RenameStmt *) tree)->relation);
-			else
-				cachepg_mark_global();
-			break;
+			{
+				RenameStmt *rs = (RenameStmt *) tree;
+
+				/* a column rename changes only its table's results */
+				if (rs->relation && (rs->renameType == OBJECT_COLUMN ||
+									 rs->renameType == OBJECT_TABCONSTRAINT ||
+									 rs->renameType == OBJECT_TRIGGER ||
+									 rs->renameType == OBJECT_POLICY))
+					mark_target(rs->relation);
+				else
+				{
+					/* the new name may shadow another through search_path */
+					cachepg_mark_global();
+				}
+				break;
+			}
 		case T_CreateTrigStmt:
 			mark_target(((CreateTrigStmt *) tree)->relation);
 			break;
@@ -1135,10 +1270,9 @@ after_utility(Node *tree)
 			{
 				TransactionStmt *ts = (TransactionStmt *) tree;
 
-				if (ts->kind == TRANS_STMT_COMMIT_PREPARED)
-					finish_prepared(finish_gid, true);
-				else if (ts->kind == TRANS_STMT_ROLLBACK_PREPARED)
-					finish_prepared(finish_gid, false);
+				if (ts->kind == TRANS_STMT_COMMIT_PREPARED ||
+					ts->kind == TRANS_STMT_ROLLBACK_PREPARED)
+					sweep_prepared();
 				break;
 			}
 		case T_CreateStmt:
@@ -1202,18 +1336,30 @@ object_access(ObjectAccessType access, Oid classId, Oid objectId, int subId,
 {
 	if (prev_object_access)
 		prev_object_access(access, classId, objectId, subId, arg);
-	if (!ready() || !IsUnderPostmaster || !IsTransactionState())
+	if (!IsUnderPostmaster || !can_mark())
 		return;
 	if (classId == RelationRelationId && access == OAT_DROP)
-		cachepg_mark_relation(objectId);
+	{
+		/* only a relation some result was computed from has a slot */
+		if (slot_lookup(objectId, false) >= 0)
+			cachepg_mark_relation(objectId);
+	}
 	else if (classId == RelationRelationId && access == OAT_POST_ALTER &&
 			 !((ObjectAccessPostAlter *) arg)->is_internal)
 	{
 		/*
 		 * Internal alters are the file swaps of VACUUM FULL and CLUSTER
 		 * (same rows) or part of a statement the utility hook marked.
+		 * Indexes, sequences, TOAST and temporary relations are never a
+		 * dependency.
 		 */
-		cachepg_mark_relation(objectId);
+		char		kind = get_rel_relkind(objectId);
+
+		if ((kind == RELKIND_RELATION || kind == RELKIND_PARTITIONED_TABLE ||
+			 kind == RELKIND_VIEW || kind == RELKIND_MATVIEW ||
+			 kind == RELKIND_FOREIGN_TABLE) &&
+			get_rel_persistence(objectId) != RELPERSISTENCE_TEMP)
+			cachepg_mark_relation(objectId);
 	}
 	else if (classId == ProcedureRelationId &&
 			 (access == OAT_POST_CREATE || access == OAT_POST_ALTER || access == OAT_DROP))
@@ -1231,16 +1377,20 @@ relcache_callback(Datum arg, Oid relid)
 {
 	if (relslots != NULL)
 	{
+		/*
+		 * Any relation may be another's ancestor (ATTACH invalidates the
+		 * parent and the partition, not the partition's children): start
+		 * over.  Rebuilding costs one pg_inherits scan per table written.
+		 */
 		HASH_SEQ_STATUS st;
 		RelSlots   *rs;
 
 		hash_seq_init(&st, relslots);
 		while ((rs = hash_seq_search(&st)) != NULL)
-			if (!OidIsValid(relid) || rs->relid == relid)
-			{
-				pfree(rs->slots);
-				hash_search(relslots, &rs->relid, HASH_REMOVE, NULL);
-			}
+		{
+			pfree(rs->slots);
+			hash_search(relslots, &rs->relid, HASH_REMOVE, NULL);
+		}
 	}
 	if (!OidIsValid(relid) && ready() && !IsParallelWorker() && !am_walsender)
 		bump(CACHEPG_GLOBAL_SLOT);

@@ -27,6 +27,7 @@
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "tcop/dest.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/fmgrprotos.h"
 #include "utils/inval.h"
@@ -504,35 +505,35 @@ read_marks(List *rels, StringInfo marks, bool old_snapshot)
 }
 
 /*
- * Every relation must carry our triggers, or a write to it would go
- * unseen: say so, and ask the worker to watch it when auto_watch is on.
+ * Say which tables kept a result from being stored, and ask the worker to
+ * watch those the caller may read (when auto_watch is on).  Called after
+ * the query ran, so the caller's privileges were checked.
  */
-static bool
-all_watched(const CacheDeps *deps, bool opted_in)
+static void
+report_unwatched(List *unwatched)
 {
-	List	   *unwatched = cachepg_deps_unwatched(deps->relids, opted_in);
 	ListCell   *lc;
 
-	if (unwatched == NIL)
-		return true;
 	cachepg_count(CC_NOT_WATCHED, 1);
 	foreach(lc, unwatched)
 	{
 		Oid			r = lfirst_oid(lc);
 		char	   *name = get_rel_name(r);
+		bool		ask;
 
+		if (name == NULL)
+			continue;
+		ask = cachepg_auto_watch &&
+			(pg_class_aclcheck(r, GetUserId(), ACL_SELECT) == ACLCHECK_OK ||
+			 pg_class_ownercheck(r, GetUserId()));
 		ereport(NOTICE,
-				(errmsg("cachepg did not store this result: table \"%s\" is not watched",
-						name ? name : "?"),
-				 cachepg_auto_watch ?
-				 errhint("A background worker will watch it shortly; the table's owner can also run SELECT cache_watch('%s').",
-						 name ? name : "?") :
-				 errhint("The table's owner can run SELECT cache_watch('%s').",
-						 name ? name : "?")));
-		if (cachepg_auto_watch)
+				(errmsg("cachepg did not store this result: table \"%s\" is not watched", name),
+				 ask ?
+				 errhint("A background worker will watch it shortly; the table's owner can also run SELECT cache_watch('%s').", name) :
+				 errhint("The table's owner can run SELECT cache_watch('%s').", name)));
+		if (ask)
 			cachepg_request_watch(r);
 	}
-	return false;
 }
 
 /* Whether this transaction may store at all: it wrote nothing. */
@@ -577,6 +578,10 @@ run_query(CacheCall *call, CacheKey *key)
 	ParamListInfo params = NULL;
 	CacheMark	global;
 	bool		global_ok = false;
+	List	   *rels = NIL;
+	List	   *unwatched = NIL;
+	List	   *analyzed = NIL;
+	List	   *analyzed_exec = NIL;
 	int			i;
 	int			rc;
 
@@ -624,6 +629,8 @@ run_query(CacheCall *call, CacheKey *key)
 		cachepg_deps_analyze(&deps, call->sql, linitial_node(Query, ps->query_list),
 							 linitial_node(PlannedStmt, cplan->stmt_list));
 		ReleaseCachedPlan(cplan, NULL);
+		analyzed = ps->query_list;
+		analyzed_exec = exec_ps->query_list;
 		initStringInfo(&layout);
 		if (call->form != CACHEPG_FORM_JSONB &&
 			!cachepg_result_layout(ps->resultDesc, &layout))
@@ -650,6 +657,7 @@ run_query(CacheCall *call, CacheKey *key)
 		{
 			bool		old_snapshot = IsolationUsesXactSnapshot();
 
+			rels = cachepg_deps_relations(&deps);
 			initStringInfo(&marks);
 			appendBinaryStringInfo(&marks, (char *) &global, sizeof(global));
 			if (!global_ok ||
@@ -658,13 +666,18 @@ run_query(CacheCall *call, CacheKey *key)
 				cachepg_count(CC_WRITE_CONFLICTS, 1);
 				store = false;
 			}
-			else if (!read_marks(cachepg_deps_relations(&deps), &marks, old_snapshot))
+			else if (!read_marks(rels, &marks, old_snapshot))
 				store = false;
 			else
 			{
-				/* trigger changes that ended before the marks were read */
+				/*
+				 * Every relation, ancestor and descendant must carry our
+				 * triggers, as of changes that ended before the marks were
+				 * read.
+				 */
 				AcceptInvalidationMessages();
-				store = all_watched(&deps, opted_in);
+				unwatched = cachepg_deps_unwatched(&deps, rels, opted_in);
+				store = (unwatched == NIL);
 			}
 		}
 	}
@@ -731,6 +744,8 @@ run_query(CacheCall *call, CacheKey *key)
 	rc = SPI_execute_plan_extended(exec_plan, &opts);
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_plan_extended failed: %s", SPI_result_code_string(rc));
+	if (unwatched != NIL)
+		report_unwatched(unwatched);
 
 	if (store)
 	{
@@ -746,9 +761,14 @@ run_query(CacheCall *call, CacheKey *key)
 		if (writer.too_large)
 			cachepg_count(CC_TOO_LARGE, 1);
 		else if (!marks_current(blob.data + hdr.markoff, hdr.nmarks) ||
-				 !xact_may_store())
+				 !xact_may_store() ||
+				 ps->query_list != analyzed || exec_ps->query_list != analyzed_exec)
 		{
-			/* a write started (or ended) while the query ran */
+			/*
+			 * A write started (or ended) while the query ran, or DDL made
+			 * it be planned again, from a tree its dependencies did not
+			 * come from.
+			 */
 			cachepg_count(CC_WRITE_CONFLICTS, 1);
 		}
 		else

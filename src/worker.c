@@ -29,6 +29,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 #include "cachepg.h"
 #include "invalidate.h"
@@ -41,17 +42,28 @@ typedef struct WatchRequest
 {
 	Oid			dbid;
 	Oid			relid;
+	TimestampTz queued;
 } WatchRequest;
+
+typedef struct WorkerSlot
+{
+	Oid			dbid;			/* InvalidOid: free */
+	int			pid;			/* 0 until the worker runs */
+	TimestampTz launched;
+} WorkerSlot;
 
 typedef struct WorkerShared
 {
 	slock_t		mutex;
 	int			nrequests;
 	WatchRequest requests[MAX_REQUESTS];
-	Oid			running[MAX_WORKERS];	/* databases with a worker */
-	pg_atomic_uint64 watched;	/* tables the workers watched */
-	pg_atomic_uint64 failed;	/* attempts that failed (lock timeout, ...) */
+	WorkerSlot	workers[MAX_WORKERS];
+	pg_atomic_uint64 done;		/* requests handled */
+	pg_atomic_uint64 failed;	/* requests that failed (lock timeout, ...) */
 } WorkerShared;
+
+/* A worker that has not started this long after its launch never will. */
+#define WORKER_START_TIMEOUT_MS 10000
 
 static WorkerShared *worker_shared = NULL;
 
@@ -74,28 +86,30 @@ cachepg_worker_startup(void)
 	{
 		memset(worker_shared, 0, sizeof(WorkerShared));
 		SpinLockInit(&worker_shared->mutex);
-		pg_atomic_init_u64(&worker_shared->watched, 0);
+		pg_atomic_init_u64(&worker_shared->done, 0);
 		pg_atomic_init_u64(&worker_shared->failed, 0);
 	}
 	LWLockRelease(AddinShmemInitLock);
 }
 
 void
-cachepg_worker_counts(uint64 *watched, uint64 *failed)
+cachepg_worker_counts(uint64 *done, uint64 *failed)
 {
-	*watched = pg_atomic_read_u64(&worker_shared->watched);
+	*done = pg_atomic_read_u64(&worker_shared->done);
 	*failed = pg_atomic_read_u64(&worker_shared->failed);
 }
 
 /*
- * Ask for relid (of this database) to be watched.  Never fails: a full
- * queue or no free worker slot only means a later reader asks again.
+ * Ask for relid (of this database) to be watched.  Never fails and never
+ * waits: a full queue drops its oldest request, and a request no worker
+ * serves (no free worker slot) is asked for again by a later reader.
  */
 void
 cachepg_request_watch(Oid relid)
 {
 	BackgroundWorker bgw;
 	BackgroundWorkerHandle *handle;
+	TimestampTz now = GetCurrentTimestamp();
 	bool		queued = false;
 	int			slot = -1;
 	int			i;
@@ -107,21 +121,43 @@ cachepg_request_watch(Oid relid)
 		if (worker_shared->requests[i].dbid == MyDatabaseId &&
 			worker_shared->requests[i].relid == relid)
 			queued = true;
-	if (!queued && worker_shared->nrequests < MAX_REQUESTS)
+	if (!queued)
 	{
-		worker_shared->requests[worker_shared->nrequests].dbid = MyDatabaseId;
-		worker_shared->requests[worker_shared->nrequests].relid = relid;
-		worker_shared->nrequests++;
+		int			at = worker_shared->nrequests;
+
+		if (at == MAX_REQUESTS)
+		{
+			/* full: replace the oldest (its database may have no worker) */
+			at = 0;
+			for (i = 1; i < MAX_REQUESTS; i++)
+				if (worker_shared->requests[i].queued < worker_shared->requests[at].queued)
+					at = i;
+		}
+		else
+			worker_shared->nrequests++;
+		worker_shared->requests[at].dbid = MyDatabaseId;
+		worker_shared->requests[at].relid = relid;
+		worker_shared->requests[at].queued = now;
 	}
 	for (i = 0; i < MAX_WORKERS; i++)
-		if (worker_shared->running[i] == MyDatabaseId)
+	{
+		WorkerSlot *w = &worker_shared->workers[i];
+
+		/* a worker launched long ago that never started is gone */
+		if (OidIsValid(w->dbid) && w->pid == 0 &&
+			TimestampDifferenceExceeds(w->launched, now, WORKER_START_TIMEOUT_MS))
+			w->dbid = InvalidOid;
+		if (w->dbid == MyDatabaseId)
 			break;
+	}
 	if (i == MAX_WORKERS)
 	{
 		for (i = 0; i < MAX_WORKERS; i++)
-			if (worker_shared->running[i] == InvalidOid)
+			if (!OidIsValid(worker_shared->workers[i].dbid))
 			{
-				worker_shared->running[i] = MyDatabaseId;
+				worker_shared->workers[i].dbid = MyDatabaseId;
+				worker_shared->workers[i].pid = 0;
+				worker_shared->workers[i].launched = now;
 				slot = i;
 				break;
 			}
@@ -143,7 +179,7 @@ cachepg_request_watch(Oid relid)
 	if (!RegisterDynamicBackgroundWorker(&bgw, &handle))
 	{
 		SpinLockAcquire(&worker_shared->mutex);
-		worker_shared->running[slot] = InvalidOid;
+		worker_shared->workers[slot].dbid = InvalidOid;
 		SpinLockRelease(&worker_shared->mutex);
 	}
 }
@@ -170,8 +206,11 @@ next_request(Oid dbid)
 static void
 worker_exit(int code, Datum arg)
 {
+	WorkerSlot *w = &worker_shared->workers[DatumGetInt32(arg)];
+
 	SpinLockAcquire(&worker_shared->mutex);
-	worker_shared->running[DatumGetInt32(arg)] = InvalidOid;
+	if (w->pid == MyProcPid)
+		w->dbid = InvalidOid;
 	SpinLockRelease(&worker_shared->mutex);
 }
 
@@ -189,10 +228,11 @@ watch_in_own_transaction(Oid relid)
 	{
 		(void) set_config_option("lock_timeout", "100", PGC_SUSET, PGC_S_SESSION,
 								 GUC_ACTION_LOCAL, true, 0, false);
-		if (get_rel_relkind(relid) != '\0' && cachepg_watch_relation(relid, false) >= 0)
-			pg_atomic_fetch_add_u64(&worker_shared->watched, 1);
+		if (get_rel_relkind(relid) != '\0')
+			(void) cachepg_watch_relation(relid, false);
 		PopActiveSnapshot();
 		CommitTransactionCommand();
+		pg_atomic_fetch_add_u64(&worker_shared->done, 1);
 	}
 	PG_CATCH();
 	{
@@ -215,17 +255,22 @@ void
 cachepg_worker_main(Datum arg)
 {
 	int			slot = DatumGetInt32(arg);
+	WorkerSlot *w = &worker_shared->workers[slot];
 	Oid			dbid;
 	int			idle = 0;
 
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	SpinLockAcquire(&worker_shared->mutex);
-	dbid = worker_shared->running[slot];
+	dbid = w->dbid;
+	if (OidIsValid(dbid) && w->pid == 0)
+		w->pid = MyProcPid;
+	else
+		dbid = InvalidOid;		/* the slot was given up on, or reused */
 	SpinLockRelease(&worker_shared->mutex);
-	on_shmem_exit(worker_exit, Int32GetDatum(slot));
 	if (!OidIsValid(dbid))
 		proc_exit(0);
+	on_shmem_exit(worker_exit, Int32GetDatum(slot));
 	BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid, 0);
 
 	while (idle < 10)

@@ -8,6 +8,6 @@
 extern Size cachepg_worker_shmem_size(void);
 extern void cachepg_worker_startup(void);
 extern void cachepg_request_watch(Oid relid);
-extern void cachepg_worker_counts(uint64 *watched, uint64 *failed);
+extern void cachepg_worker_counts(uint64 *done, uint64 *failed);
 
 #endif

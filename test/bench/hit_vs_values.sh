@@ -17,6 +17,7 @@ CREATE EXTENSION cachepg;
 CREATE TABLE bench_rows (id int PRIMARY KEY, name text);
 INSERT INTO bench_rows SELECT i, 'name ' || i FROM generate_series(1, 10) i;
 ANALYZE bench_rows;
+SELECT cache_watch('bench_rows');
 SQL
 t=$(mktemp -d)
 cat > "$t/values.sql" <<'SQL'
