@@ -120,11 +120,15 @@ SELECT probe('SELECT rate()::text || ''?''');
 INSERT INTO "Odd ""Name""" VALUES (1);       -- a declared table invalidates too
 SELECT probe('SELECT rate()::text || ''?''');
 RESET cachepg.depends_on;
+SET cachepg.depends_on = 'inv_view';
+SELECT probe('SELECT rate()::text || ''v''');
+RESET cachepg.depends_on;
 
 -- a user-defined aggregate is judged by its support functions
 CREATE FUNCTION noisy_add(int, int) RETURNS int LANGUAGE sql VOLATILE AS $$ SELECT $1 + $2 $$;
 CREATE AGGREGATE noisy_sum(int) (SFUNC = noisy_add, STYPE = int, INITCOND = '0');
 SELECT probe('SELECT noisy_sum(v)::text FROM inv');
+SELECT probe('SELECT max(s)::text FROM (SELECT noisy_sum(v) OVER (ORDER BY id) AS s FROM inv) w');
 
 -- every ancestor must be watched too: a write through a parent fires only
 -- the parent's statement trigger

@@ -91,7 +91,7 @@ _PG_init(void)
 							   "Tables that functions in the next queries read out of the planner's sight.",
 							   "A comma-separated list of table names, or 'none'; empty means undeclared. "
 							   "Results of queries calling such functions are stored only when this is declared.",
-							   &cachepg_depends_on, "", PGC_USERSET, GUC_LIST_INPUT,
+							   &cachepg_depends_on, "", PGC_USERSET, 0,
 							   NULL, NULL, NULL);
 	DefineCustomIntVariable("cachepg.test_delay_release_ms",
 							"For testing only: wait this long between a writer's commit becoming visible and the release of its marks.",

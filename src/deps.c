@@ -139,6 +139,33 @@ function_checker(Oid funcid, void *context)
 	return false;
 }
 
+/*
+ * A user-defined aggregate is catalogued IMMUTABLE whatever its support
+ * functions do: judge those instead.
+ */
+static void
+check_aggregate(Oid aggfnoid, WalkContext *ctx)
+{
+	HeapTuple	tp;
+
+	if (aggfnoid < FirstGenbkiObjectId)
+		return;
+	tp = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(aggfnoid));
+	if (HeapTupleIsValid(tp))
+	{
+		Form_pg_aggregate agg = (Form_pg_aggregate) GETSTRUCT(tp);
+		Oid			fns[] = {agg->aggtransfn, agg->aggfinalfn, agg->aggcombinefn,
+			agg->aggserialfn, agg->aggdeserialfn, agg->aggmtransfn,
+		agg->aggminvtransfn, agg->aggmfinalfn};
+		int			i;
+
+		for (i = 0; i < lengthof(fns); i++)
+			if (OidIsValid(fns[i]))
+				function_checker(fns[i], ctx);
+		ReleaseSysCache(tp);
+	}
+}
+
 static bool
 query_walker(Node *node, WalkContext *ctx)
 {
@@ -175,27 +202,10 @@ query_walker(Node *node, WalkContext *ctx)
 	}
 	else if (IsA(node, NextValueExpr))
 		refuse(ctx->deps, VERDICT_UNSAFE, "a sequence");
-	else if (IsA(node, Aggref) && ((Aggref *) node)->aggfnoid >= FirstGenbkiObjectId)
-	{
-		/*
-		 * A user-defined aggregate is catalogued IMMUTABLE whatever its
-		 * support functions do: judge those instead.
-		 */
-		HeapTuple	tp = SearchSysCache1(AGGFNOID,
-										 ObjectIdGetDatum(((Aggref *) node)->aggfnoid));
-
-		if (HeapTupleIsValid(tp))
-		{
-			Form_pg_aggregate agg = (Form_pg_aggregate) GETSTRUCT(tp);
-			Oid			fns[] = {agg->aggtransfn, agg->aggfinalfn, agg->aggcombinefn};
-			int			i;
-
-			for (i = 0; i < lengthof(fns); i++)
-				if (OidIsValid(fns[i]))
-					function_checker(fns[i], ctx);
-			ReleaseSysCache(tp);
-		}
-	}
+	else if (IsA(node, Aggref))
+		check_aggregate(((Aggref *) node)->aggfnoid, ctx);
+	else if (IsA(node, WindowFunc) && ((WindowFunc *) node)->winagg)
+		check_aggregate(((WindowFunc *) node)->winfnoid, ctx);
 	return expression_tree_walker(node, query_walker, ctx);
 }
 
@@ -412,6 +422,13 @@ declared_relations(CacheDeps *deps)
 		rte->relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(item.data)),
 									  AccessShareLock, false);
 		rte->relkind = get_rel_relkind(rte->relid);
+		if (rte->relkind != RELKIND_RELATION &&
+			rte->relkind != RELKIND_PARTITIONED_TABLE &&
+			rte->relkind != RELKIND_MATVIEW)
+			ereport(ERROR,
+					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+					 errmsg("\"%s\" in cachepg.depends_on is not a table", item.data),
+					 errhint("Declare the tables behind a view, not the view.")));
 		/* locked and predicate-locked on a hit like the relations read */
 		analyze_relation(deps, rte);
 		if (*p == '\0')

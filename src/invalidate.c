@@ -412,6 +412,17 @@ cachepg_mark_relation(Oid relid)
 		mark_slot(rs->slots[i]);
 }
 
+/* Record fxid as the slot's newest committed writer, if it is newer. */
+static void
+raise_last_xid(int32 slot, uint64 fxid)
+{
+	uint64		cur = pg_atomic_read_u64(&wslots[slot].last_xid);
+
+	while (cur < fxid &&
+		   !pg_atomic_compare_exchange_u64(&wslots[slot].last_xid, &cur, fxid))
+		;
+}
+
 /* End of a writer: bump again, record a committed XID, drop the count. */
 static void
 release_slots(const int32 *slots, int n, uint64 fxid)
@@ -423,13 +434,7 @@ release_slots(const int32 *slots, int n, uint64 fxid)
 		WatchSlot  *ws = &wslots[slots[i]];
 
 		if (fxid != 0)
-		{
-			uint64		cur = pg_atomic_read_u64(&ws->last_xid);
-
-			while (cur < fxid &&
-				   !pg_atomic_compare_exchange_u64(&ws->last_xid, &cur, fxid))
-				;
-		}
+			raise_last_xid(slots[i], fxid);
 		bump(slots[i]);
 		pg_atomic_fetch_sub_u32(&ws->inflight, 1);
 	}
@@ -559,22 +564,27 @@ sweep_prepared(void)
 		TransactionId xid;
 		bool		claimed = false;
 
-		if (pm->state != PM_PREPARED)
+		uint64		fxid;
+
+		SpinLockAcquire(&wshared->mutex);
+		fxid = pm->fxid;
+		claimed = (pm->state == PM_PREPARED);
+		SpinLockRelease(&wshared->mutex);
+		if (!claimed)
 			continue;
-		xid = XidFromFullTransactionId(FullTransactionIdFromU64(pm->fxid));
+		xid = XidFromFullTransactionId(FullTransactionIdFromU64(fxid));
 		if (TransactionIdIsInProgress(xid))
 			continue;
+		/* claim it, unless another sweep took it (and it was reused) meanwhile */
 		SpinLockAcquire(&wshared->mutex);
-		if (pm->state == PM_PREPARED)
-		{
+		claimed = (pm->state == PM_PREPARED && pm->fxid == fxid);
+		if (claimed)
 			pm->state = PM_RELEASING;
-			claimed = true;
-		}
 		SpinLockRelease(&wshared->mutex);
 		if (!claimed)
 			continue;
 		release_slots(pm->slots, pm->nslots,
-					  TransactionIdDidCommit(xid) ? pm->fxid : 0);
+					  TransactionIdDidCommit(xid) ? fxid : 0);
 		set_record_state(pm, PM_FREE);
 	}
 }
@@ -639,6 +649,13 @@ cachepg_prepared_block_stores(void)
 		if (!known)
 			return true;
 	}
+	/*
+	 * None is left, but those that finished wrote without marks: count them
+	 * as a committed write to everything, so that no snapshot older than
+	 * now stores or is served (nothing was stored while the flag was set,
+	 * and newer snapshots see their outcome).
+	 */
+	raise_last_xid(CACHEPG_GLOBAL_SLOT, U64FromFullTransactionId(ReadNextFullTransactionId()));
 	SpinLockAcquire(&wshared->mutex);
 	wshared->unknown_prepared = false;
 	SpinLockRelease(&wshared->mutex);

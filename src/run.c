@@ -505,6 +505,24 @@ read_marks(List *rels, StringInfo marks, bool old_snapshot)
 }
 
 /*
+ * Whether the caller may read r: SELECT on it or on an ancestor it is read
+ * through (a partition), or ownership.
+ */
+static bool
+may_read(Oid r)
+{
+	List	   *rels = lcons_oid(r, cachepg_relation_ancestors(r));
+	ListCell   *lc;
+
+	if (pg_class_ownercheck(r, GetUserId()))
+		return true;
+	foreach(lc, rels)
+		if (pg_class_aclcheck(lfirst_oid(lc), GetUserId(), ACL_SELECT) == ACLCHECK_OK)
+			return true;
+	return false;
+}
+
+/*
  * Say which tables kept a result from being stored, and ask the worker to
  * watch those the caller may read (when auto_watch is on).  Called after
  * the query ran, so the caller's privileges were checked.
@@ -523,9 +541,7 @@ report_unwatched(List *unwatched)
 
 		if (name == NULL)
 			continue;
-		ask = cachepg_auto_watch &&
-			(pg_class_aclcheck(r, GetUserId(), ACL_SELECT) == ACLCHECK_OK ||
-			 pg_class_ownercheck(r, GetUserId()));
+		ask = cachepg_auto_watch && may_read(r);
 		ereport(NOTICE,
 				(errmsg("cachepg did not store this result: table \"%s\" is not watched", name),
 				 ask ?
@@ -534,6 +550,31 @@ report_unwatched(List *unwatched)
 		if (ask)
 			cachepg_request_watch(r);
 	}
+}
+
+/*
+ * Re-analysis of a plan source (DDL committed after we analyzed it) deletes
+ * its query context: count such deletions of the contexts we watch.  The
+ * count may also move when SPI frees its plans; a caller compares it only
+ * around its own execution.
+ */
+static uint64 reanalyses = 0;
+
+static void
+count_reanalysis(void *arg)
+{
+	reanalyses++;
+}
+
+static void
+watch_reanalysis(CachedPlanSource *ps)
+{
+	MemoryContextCallback *cb = MemoryContextAlloc(ps->query_context,
+												   sizeof(MemoryContextCallback));
+
+	cb->func = count_reanalysis;
+	cb->arg = NULL;
+	MemoryContextRegisterResetCallback(ps->query_context, cb);
 }
 
 /* Whether this transaction may store at all: it wrote nothing. */
@@ -580,8 +621,7 @@ run_query(CacheCall *call, CacheKey *key)
 	bool		global_ok = false;
 	List	   *rels = NIL;
 	List	   *unwatched = NIL;
-	List	   *analyzed = NIL;
-	List	   *analyzed_exec = NIL;
+	uint64		reanalyses_before = 0;
 	int			i;
 	int			rc;
 
@@ -629,8 +669,10 @@ run_query(CacheCall *call, CacheKey *key)
 		cachepg_deps_analyze(&deps, call->sql, linitial_node(Query, ps->query_list),
 							 linitial_node(PlannedStmt, cplan->stmt_list));
 		ReleaseCachedPlan(cplan, NULL);
-		analyzed = ps->query_list;
-		analyzed_exec = exec_ps->query_list;
+		watch_reanalysis(ps);
+		if (exec_ps != ps)
+			watch_reanalysis(exec_ps);
+		reanalyses_before = reanalyses;
 		initStringInfo(&layout);
 		if (call->form != CACHEPG_FORM_JSONB &&
 			!cachepg_result_layout(ps->resultDesc, &layout))
@@ -761,8 +803,7 @@ run_query(CacheCall *call, CacheKey *key)
 		if (writer.too_large)
 			cachepg_count(CC_TOO_LARGE, 1);
 		else if (!marks_current(blob.data + hdr.markoff, hdr.nmarks) ||
-				 !xact_may_store() ||
-				 ps->query_list != analyzed || exec_ps->query_list != analyzed_exec)
+				 !xact_may_store() || reanalyses != reanalyses_before)
 		{
 			/*
 			 * A write started (or ended) while the query ran, or DDL made

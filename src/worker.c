@@ -179,7 +179,8 @@ cachepg_request_watch(Oid relid)
 	if (!RegisterDynamicBackgroundWorker(&bgw, &handle))
 	{
 		SpinLockAcquire(&worker_shared->mutex);
-		worker_shared->workers[slot].dbid = InvalidOid;
+		if (worker_shared->workers[slot].pid == 0)
+			worker_shared->workers[slot].dbid = InvalidOid;
 		SpinLockRelease(&worker_shared->mutex);
 	}
 }

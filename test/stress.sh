@@ -6,16 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 . ./bench/lib.sh
-dir=$(mktemp -d /tmp/cachepg-stress.XXXXXX)
-chown postgres "$dir"
-as_pg $BIN/initdb -D "$dir/data" -A trust -U postgres >/dev/null
-cat cachepg.conf >> "$dir/data/postgresql.conf"
-cat >> "$dir/data/postgresql.conf" <<CONF
-listen_addresses = ''
-unix_socket_directories = '$dir'
-CONF
-as_pg $BIN/pg_ctl -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
-trap bench_stop EXIT
+stress_start
 psql_q -c "CREATE EXTENSION cachepg"
 cat > "$dir/stress.sql" <<'SQL'
 \set k random(1, 400)

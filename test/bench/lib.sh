@@ -1,21 +1,33 @@
-# Shared by the benchmarks: start and stop a throwaway server with cachepg
-# preloaded, owned by the postgres user, on a socket in a temp directory.
+# Shared by the benchmarks and the suite's stress tests: start and stop a
+# throwaway server with cachepg preloaded, owned by the postgres user, on a
+# socket in a temp directory.
 BIN=/usr/lib/postgresql/15/bin
 as_pg() { if [ "$(id -un)" = postgres ]; then "$@"; else runuser -u postgres -- "$@"; fi; }
 
-bench_start() {
+# server_start SETTINGS: SETTINGS (text) go into postgresql.conf
+server_start() {
     dir=$(mktemp -d /tmp/cachepg-bench.XXXXXX)
     chown postgres "$dir"
     as_pg $BIN/initdb -D "$dir/data" -A trust -U postgres >/dev/null
     cat >> "$dir/data/postgresql.conf" <<CONF
-shared_preload_libraries = 'cachepg'
+$1
 listen_addresses = ''
 unix_socket_directories = '$dir'
-max_connections = 100
-shared_buffers = '256MB'
 CONF
     as_pg $BIN/pg_ctl -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
     trap bench_stop EXIT
+}
+
+# Benchmarks: room for 100 clients and the data in shared buffers.
+bench_start() {
+    server_start "shared_preload_libraries = 'cachepg'
+max_connections = 100
+shared_buffers = '256MB'"
+}
+
+# Stress tests: the test clusters' settings (test/cachepg.conf).
+stress_start() {
+    server_start "$(cat "$(dirname "${BASH_SOURCE[0]}")/../cachepg.conf")"
 }
 
 bench_stop() {

@@ -55,6 +55,27 @@ is(stat_of($node, 'stores'), '1', 'and stored');
 is($node->safe_psql('postgres', $read), '11', 'hit');
 is(stat_of($node, 'hits'), '1', 'served from the cache');
 
+# the same for a REPEATABLE READ snapshot taken while it was pending: it
+# neither stores nor is served, though the flag is clear by then
+$node->safe_psql('postgres', q{
+BEGIN; INSERT INTO t VALUES (100); PREPARE TRANSACTION 'pending2';
+});
+$node->restart;
+my $rr = $node->background_psql('postgres');
+$rr->query_safe(q{BEGIN ISOLATION LEVEL REPEATABLE READ});
+is($rr->query_safe(q{SELECT sum(v) FROM t}), '11', 'RR snapshot taken while the prepared transaction is pending');
+$node->safe_psql('postgres', q{COMMIT PREPARED 'pending2'});
+$node->safe_psql('postgres', 'SELECT cache_stats_reset()');
+is($rr->query_safe($read), '11', 'the old snapshot reads its own answer');
+is($rr->query_safe($read), '11', 'again');
+is(stat_of($node, 'stores') . '/' . stat_of($node, 'hits'), '0/0',
+	'the old snapshot neither stores nor is served');
+$rr->query_safe('COMMIT');
+is($node->safe_psql('postgres', $read), '111', 'a new snapshot sees the prepared write');
+is($node->safe_psql('postgres', $read), '111', 'again');
+is(stat_of($node, 'stores') . '/' . stat_of($node, 'hits'), '1/1', 'and is cached');
+$node->safe_psql('postgres', q{DELETE FROM t WHERE v = 100});
+
 # a backend terminated (FATAL) mid-transaction: its abort releases the marks
 my $bg = $node->background_psql('postgres');
 $bg->query_safe(q{BEGIN; UPDATE t SET v = v + 100});
