@@ -186,6 +186,22 @@ RESET cachepg.auto_watch;
 SELECT not_watched > 0 AS not_watched, write_conflicts >= 0 AS conflicts_counted,
        standby = 0 AS not_a_standby FROM cache_stats();
 
+-- row-level security switched on after caching: the entry is not served,
+-- and results of the table are no longer stored
+CREATE TABLE guarded (owner_name text, v int);
+SELECT cache_watch('guarded');
+INSERT INTO guarded VALUES ('inv_other', 1), ('someone', 2);
+GRANT SELECT ON guarded TO inv_other;
+SET ROLE inv_other;
+SELECT probe('SELECT sum(v)::text FROM guarded');
+SELECT probe('SELECT sum(v)::text FROM guarded');
+RESET ROLE;
+CREATE POLICY mine ON guarded USING (owner_name = current_user);
+ALTER TABLE guarded ENABLE ROW LEVEL SECURITY;
+SET ROLE inv_other;
+SELECT probe('SELECT sum(v)::text FROM guarded');
+RESET ROLE;
+
 -- temporary tables cannot be watched (last: a temp schema bypasses the cache)
 CREATE TEMP TABLE inv_temp (v int);
 SELECT cache_watch('inv_temp');

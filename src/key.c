@@ -12,6 +12,7 @@
  */
 #include "postgres.h"
 
+#include "access/gin.h"
 #include "catalog/namespace.h"
 #include "common/hashfn.h"
 #include "fmgr.h"
@@ -19,7 +20,6 @@
 #include "parser/parse_expr.h"
 #include "parser/parser.h"
 #include "pgtime.h"
-#include "access/gin.h"
 #include "tsearch/ts_cache.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
