@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Bounded freshness stress (about 20 s): writers increment a counter and log
-# each committed value; some writers instead pass through a poison value
-# (negative, never committed) and roll back.  Readers fetch the counter
-# through the cache: under READ COMMITTED every read must be a committed
-# value at least the newest one committed before the read began; under
-# REPEATABLE READ it must equal what the snapshot reads directly.  A
-# violation divides by zero, which makes pgbench exit non-zero.  Prints a
-# pg_regress-style result line.
+# Bounded freshness stress (about 20 s): writers increment a counter, in a
+# plain table and (through its partition, directly) in a partitioned one,
+# and log each committed value; some writers instead pass through a poison
+# value (negative, never committed) and roll back; half of the writers run
+# as session_replication_role = replica (row triggers only, as logical
+# replication apply does).  Readers fetch both counters through the cache
+# (the partitioned one through its parent): under READ COMMITTED every read
+# must be a committed value at least the newest one committed before the
+# read began; under REPEATABLE READ it must equal what the snapshot reads
+# directly.  A violation divides by zero, which makes pgbench exit non-zero.
+# Prints a pg_regress-style result line.
 set -uo pipefail
 cd "$(dirname "$0")"
 . ./bench/lib.sh
@@ -14,20 +17,29 @@ stress_start
 psql_q <<'SQL'
 CREATE EXTENSION cachepg;
 CREATE TABLE counter (v int);
+CREATE TABLE pcounter (k int, v int) PARTITION BY LIST (k);
+CREATE TABLE pcounter_1 PARTITION OF pcounter FOR VALUES IN (1);
 CREATE TABLE committed (v int PRIMARY KEY);
 INSERT INTO counter VALUES (0);
+INSERT INTO pcounter VALUES (1, 0);
 INSERT INTO committed VALUES (0);
-SELECT cache_watch('counter') AS watched;
+SELECT cache_watch('counter') + cache_watch('pcounter') AS watched;
 SQL
 cat > "$dir/write.sql" <<'SQL'
 \set poison random(1, 10)
+\set replica random(0, 1)
 BEGIN;
+\if :replica
+SET LOCAL session_replication_role = replica;
+\endif
 \if :poison <= 3
 UPDATE counter SET v = -v - 1;
+UPDATE pcounter_1 SET v = -v - 1;
 SELECT v AS seen FROM counter \gset
 ROLLBACK;
 \else
 UPDATE counter SET v = v + 1 RETURNING v AS next \gset
+UPDATE pcounter_1 SET v = :next;
 INSERT INTO committed VALUES (:next);
 COMMIT;
 \endif
@@ -35,7 +47,9 @@ SQL
 cat > "$dir/read_rc.sql" <<'SQL'
 SELECT max(v) AS floor FROM committed \gset
 SELECT v AS got FROM cache_get_or_run('SELECT v FROM counter', 0) AS t(v int) \gset
-SELECT :got >= :floor AND EXISTS (SELECT 1 FROM committed WHERE v = :got) AS good \gset
+SELECT v AS pgot FROM cache_get_or_run('SELECT v FROM pcounter', 0) AS t(v int) \gset
+SELECT :got >= :floor AND EXISTS (SELECT 1 FROM committed WHERE v = :got)
+   AND :pgot >= :floor AND EXISTS (SELECT 1 FROM committed WHERE v = :pgot) AS good \gset
 \if :good
 \else
 SELECT 1 / 0 AS stale_or_uncommitted_read;
@@ -46,8 +60,9 @@ BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT v AS direct FROM counter \gset
 SELECT v AS got FROM cache_get_or_run('SELECT v FROM counter', 0) AS t(v int) \gset
 SELECT v AS again FROM cache_get_or_run('SELECT v FROM counter', 0) AS t(v int) \gset
+SELECT v AS pgot FROM cache_get_or_run('SELECT v FROM pcounter', 0) AS t(v int) \gset
 COMMIT;
-\if :got != :direct or :again != :direct
+\if :got != :direct or :again != :direct or :pgot != :direct
 SELECT 1 / 0 AS snapshot_mismatch;
 \endif
 SQL
