@@ -48,6 +48,7 @@
 #include "replication/logicalworker.h"
 #include "replication/walsender.h"
 #include "storage/lwlock.h"
+#include "storage/proc.h"
 #include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
@@ -715,11 +716,17 @@ cachepg_mark_seen_by(const CacheMark *mark, Snapshot snapshot)
 static Oid
 trigger_function(void)
 {
-	Oid			ext = get_extension_oid("cachepg", true);
+	static Oid	cached = InvalidOid;
+	static LocalTransactionId cached_in = InvalidLocalTransactionId;
+	Oid			ext;
 	Oid			result = InvalidOid;
 	CatCList   *list;
 	int			i;
 
+	/* looked up once per transaction: a miss checks it for every table */
+	if (OidIsValid(cached) && cached_in == MyProc->lxid)
+		return cached;
+	ext = get_extension_oid("cachepg", true);
 	if (!OidIsValid(ext))
 		return InvalidOid;
 	list = SearchSysCacheList1(PROCNAMEARGSNSP, CStringGetDatum("cache_trigger"));
@@ -735,6 +742,8 @@ trigger_function(void)
 		}
 	}
 	ReleaseSysCacheList(list);
+	cached = result;
+	cached_in = MyProc->lxid;
 	return result;
 }
 
