@@ -202,6 +202,31 @@ SET ROLE inv_other;
 SELECT probe('SELECT sum(v)::text FROM guarded');
 RESET ROLE;
 
+-- a prepared transaction that wrote more tables than its record holds keeps
+-- the global epoch marked instead, until COMMIT PREPARED
+DO $$
+BEGIN
+  FOR i IN 1 .. 40 LOOP
+    EXECUTE format('CREATE TABLE many_%s (v int)', i);
+    PERFORM cache_watch(format('many_%s', i)::regclass);
+  END LOOP;
+END $$;
+BEGIN;
+DO $$
+BEGIN
+  FOR i IN 1 .. 40 LOOP
+    EXECUTE format('INSERT INTO many_%s VALUES (1)', i);
+  END LOOP;
+END $$;
+PREPARE TRANSACTION 'cachepg_many';
+SELECT count(*) FILTER (WHERE relation IS NULL AND writers = 1) AS global_held,
+       count(*) FILTER (WHERE relation IS NOT NULL AND writers > 0) AS tables_held
+  FROM cache_tables;
+SELECT probe('SELECT count(*)::text FROM inv');
+COMMIT PREPARED 'cachepg_many';
+SELECT coalesce(max(writers), 0) AS writers_left FROM cache_tables;
+SELECT probe('SELECT count(*)::text FROM many_7');
+
 -- temporary tables cannot be watched (last: a temp schema bypasses the cache)
 CREATE TEMP TABLE inv_temp (v int);
 SELECT cache_watch('inv_temp');
