@@ -48,7 +48,6 @@
 #include "replication/logicalworker.h"
 #include "replication/walsender.h"
 #include "storage/lwlock.h"
-#include "storage/proc.h"
 #include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
@@ -286,12 +285,57 @@ cachepg_slot_for(Oid relid)
 	return slot_lookup(relid, true);
 }
 
+/* This backend: relation -> its ancestors (relcache-invalidated). */
+typedef struct RelAncestors
+{
+	Oid			relid;
+	List	   *ancestors;		/* in TopMemoryContext */
+} RelAncestors;
+static HTAB *relancestors = NULL;
+
+static List *scan_ancestors(Oid relid);
+
 /*
  * The relations whose writes must count as writes of relid: its
- * inheritance and partition ancestors, every level, from pg_inherits.
+ * inheritance and partition ancestors, every level.  A palloc'd list the
+ * caller owns; the scan of pg_inherits is remembered until the next
+ * relcache invalidation, since a miss asks for every table it read.
  */
 List *
 cachepg_relation_ancestors(Oid relid)
+{
+	RelAncestors *ra;
+	bool		found;
+
+	if (relancestors == NULL)
+	{
+		HASHCTL		info;
+
+		memset(&info, 0, sizeof(info));
+		info.keysize = sizeof(Oid);
+		info.entrysize = sizeof(RelAncestors);
+		info.hcxt = TopMemoryContext;
+		relancestors = hash_create("cachepg relation ancestors", 64, &info,
+								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	ra = hash_search(relancestors, &relid, HASH_FIND, NULL);
+	if (ra == NULL)
+	{
+		List	   *scanned = scan_ancestors(relid);
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+		List	   *kept = list_copy(scanned);
+
+		MemoryContextSwitchTo(old);
+		ra = hash_search(relancestors, &relid, HASH_ENTER, &found);
+		ra->ancestors = kept;
+		return scanned;
+	}
+	return list_copy(ra->ancestors);
+}
+
+/* The ancestors of relid, every level, from pg_inherits. */
+static List *
+scan_ancestors(Oid relid)
 {
 	List	   *result = NIL;
 	List	   *todo = list_make1_oid(relid);
@@ -709,6 +753,8 @@ cachepg_mark_seen_by(const CacheMark *mark, Snapshot snapshot)
 	return last < U64FromFullTransactionId(xmin);
 }
 
+static Oid	cached_trigger_fn = InvalidOid;
+
 /*
  * The OID of our trigger function in this database (the cache_trigger()
  * that belongs to extension cachepg), or InvalidOid.
@@ -716,16 +762,14 @@ cachepg_mark_seen_by(const CacheMark *mark, Snapshot snapshot)
 static Oid
 trigger_function(void)
 {
-	static Oid	cached = InvalidOid;
-	static LocalTransactionId cached_in = InvalidLocalTransactionId;
 	Oid			ext;
 	Oid			result = InvalidOid;
 	CatCList   *list;
 	int			i;
 
-	/* looked up once per transaction: a miss checks it for every table */
-	if (OidIsValid(cached) && cached_in == MyProc->lxid)
-		return cached;
+	/* remembered until pg_proc changes: a miss checks it for every table */
+	if (OidIsValid(cached_trigger_fn))
+		return cached_trigger_fn;
 	ext = get_extension_oid("cachepg", true);
 	if (!OidIsValid(ext))
 		return InvalidOid;
@@ -742,9 +786,14 @@ trigger_function(void)
 		}
 	}
 	ReleaseSysCacheList(list);
-	cached = result;
-	cached_in = MyProc->lxid;
+	cached_trigger_fn = result;
 	return result;
+}
+
+static void
+proc_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	cached_trigger_fn = InvalidOid;
 }
 
 #define TRIG_WRITE		"cachepg_write"
@@ -1401,13 +1450,13 @@ object_access(ObjectAccessType access, Oid classId, Oid objectId, int subId,
 static void
 relcache_callback(Datum arg, Oid relid)
 {
+	/*
+	 * Any relation may be another's ancestor (ATTACH invalidates the parent
+	 * and the partition, not the partition's children): start over.
+	 * Rebuilding costs one pg_inherits scan per table.
+	 */
 	if (relslots != NULL)
 	{
-		/*
-		 * Any relation may be another's ancestor (ATTACH invalidates the
-		 * parent and the partition, not the partition's children): start
-		 * over.  Rebuilding costs one pg_inherits scan per table written.
-		 */
 		HASH_SEQ_STATUS st;
 		RelSlots   *rs;
 
@@ -1416,6 +1465,18 @@ relcache_callback(Datum arg, Oid relid)
 		{
 			pfree(rs->slots);
 			hash_search(relslots, &rs->relid, HASH_REMOVE, NULL);
+		}
+	}
+	if (relancestors != NULL)
+	{
+		HASH_SEQ_STATUS st;
+		RelAncestors *ra;
+
+		hash_seq_init(&st, relancestors);
+		while ((ra = hash_seq_search(&st)) != NULL)
+		{
+			list_free(ra->ancestors);
+			hash_search(relancestors, &ra->relid, HASH_REMOVE, NULL);
 		}
 	}
 	if (!OidIsValid(relid) && ready() && !IsParallelWorker() && !am_walsender)
@@ -1429,6 +1490,7 @@ cachepg_invalidate_init(void)
 	RegisterXactCallback(xact_callback, NULL);
 	RegisterResourceReleaseCallback(resource_release, NULL);
 	CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(PROCOID, proc_callback, (Datum) 0);
 	prev_utility = ProcessUtility_hook;
 	ProcessUtility_hook = utility_hook;
 	prev_object_access = object_access_hook;
