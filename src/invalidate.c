@@ -135,14 +135,20 @@ static int	reserved_record = -1;
 static void set_record_state(PreparedMarks *pm, int state);
 static void sweep_prepared(void);
 
-/* This backend: relation -> its slots and its ancestors' (relcache-invalidated). */
-typedef struct RelSlots
+/*
+ * This backend: what it learnt of a relation, until the next relcache
+ * invalidation: its ancestors (a miss asks for those of every table it
+ * read) and, once it was written, the slots a write marks (its own and its
+ * ancestors').  Both live in TopMemoryContext.
+ */
+typedef struct RelInfo
 {
 	Oid			relid;
+	List	   *ancestors;
 	int			nslots;
-	int32	   *slots;
-} RelSlots;
-static HTAB *relslots = NULL;
+	int32	   *slots;			/* NULL until a write needs them */
+} RelInfo;
+static HTAB *relinfo = NULL;
 
 static ProcessUtility_hook_type prev_utility = NULL;
 static object_access_hook_type prev_object_access = NULL;
@@ -285,52 +291,52 @@ cachepg_slot_for(Oid relid)
 	return slot_lookup(relid, true);
 }
 
-/* This backend: relation -> its ancestors (relcache-invalidated). */
-typedef struct RelAncestors
-{
-	Oid			relid;
-	List	   *ancestors;		/* in TopMemoryContext */
-} RelAncestors;
-static HTAB *relancestors = NULL;
-
 static List *scan_ancestors(Oid relid);
 
-/*
- * The relations whose writes must count as writes of relid: its
- * inheritance and partition ancestors, every level.  A palloc'd list the
- * caller owns; the scan of pg_inherits is remembered until the next
- * relcache invalidation, since a miss asks for every table it read.
- */
-List *
-cachepg_relation_ancestors(Oid relid)
+/* This backend's entry for relid, with its ancestors. */
+static RelInfo *
+rel_info(Oid relid)
 {
-	RelAncestors *ra;
-	bool		found;
+	RelInfo    *ri;
 
-	if (relancestors == NULL)
+	if (relinfo == NULL)
 	{
 		HASHCTL		info;
 
 		memset(&info, 0, sizeof(info));
 		info.keysize = sizeof(Oid);
-		info.entrysize = sizeof(RelAncestors);
+		info.entrysize = sizeof(RelInfo);
 		info.hcxt = TopMemoryContext;
-		relancestors = hash_create("cachepg relation ancestors", 64, &info,
-								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		relinfo = hash_create("cachepg relations", 64, &info,
+							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	}
-	ra = hash_search(relancestors, &relid, HASH_FIND, NULL);
-	if (ra == NULL)
+	ri = hash_search(relinfo, &relid, HASH_FIND, NULL);
+	if (ri == NULL)
 	{
+		/* scan first: the catalog access may run the relcache callback */
 		List	   *scanned = scan_ancestors(relid);
 		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 		List	   *kept = list_copy(scanned);
 
 		MemoryContextSwitchTo(old);
-		ra = hash_search(relancestors, &relid, HASH_ENTER, &found);
-		ra->ancestors = kept;
-		return scanned;
+		list_free(scanned);
+		ri = hash_search(relinfo, &relid, HASH_ENTER, NULL);
+		ri->ancestors = kept;
+		ri->nslots = 0;
+		ri->slots = NULL;
 	}
-	return list_copy(ra->ancestors);
+	return ri;
+}
+
+/*
+ * The relations whose writes must count as writes of relid: its
+ * inheritance and partition ancestors, every level.  A palloc'd list the
+ * caller owns.
+ */
+List *
+cachepg_relation_ancestors(Oid relid)
+{
+	return list_copy(rel_info(relid)->ancestors);
 }
 
 /* The ancestors of relid, every level, from pg_inherits. */
@@ -403,58 +409,44 @@ cachepg_mark_global(void)
 }
 
 /* The slots a write to relid marks: its own and its ancestors'. */
-static RelSlots *
+static RelInfo *
 slots_of(Oid relid)
 {
-	RelSlots   *rs;
-	bool		found;
+	RelInfo    *ri = rel_info(relid);
 
-	if (relslots == NULL)
+	if (ri->slots == NULL)
 	{
-		HASHCTL		info;
-
-		memset(&info, 0, sizeof(info));
-		info.keysize = sizeof(Oid);
-		info.entrysize = sizeof(RelSlots);
-		info.hcxt = TopMemoryContext;
-		relslots = hash_create("cachepg relation slots", 64, &info,
-							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
-	rs = hash_search(relslots, &relid, HASH_FIND, NULL);
-	if (rs == NULL)
-	{
-		List	   *rels = lcons_oid(relid, cachepg_relation_ancestors(relid));
 		int32	   *slots = MemoryContextAlloc(TopMemoryContext,
-											   sizeof(int32) * list_length(rels));
+											   sizeof(int32) * (1 + list_length(ri->ancestors)));
 		ListCell   *lc;
 		int			n = 0;
+		int32		s = cachepg_slot_for(relid);
 
-		foreach(lc, rels)
+		/* no catalog access from here on: ri stays valid */
+		slots[n++] = s >= 0 ? s : CACHEPG_GLOBAL_SLOT;
+		foreach(lc, ri->ancestors)
 		{
-			int32		s = cachepg_slot_for(lfirst_oid(lc));
-
+			s = cachepg_slot_for(lfirst_oid(lc));
 			slots[n++] = s >= 0 ? s : CACHEPG_GLOBAL_SLOT;
 		}
-		rs = hash_search(relslots, &relid, HASH_ENTER, &found);
-		rs->nslots = n;
-		rs->slots = slots;
-		list_free(rels);
+		ri->nslots = n;
+		ri->slots = slots;
 	}
-	return rs;
+	return ri;
 }
 
 /* A write (or DDL) to relid begins: mark it and its ancestors. */
 void
 cachepg_mark_relation(Oid relid)
 {
-	RelSlots   *rs;
+	RelInfo    *ri;
 	int			i;
 
 	if (!can_mark())
 		return;
-	rs = slots_of(relid);
-	for (i = 0; i < rs->nslots; i++)
-		mark_slot(rs->slots[i]);
+	ri = slots_of(relid);
+	for (i = 0; i < ri->nslots; i++)
+		mark_slot(ri->slots[i]);
 }
 
 /* Record fxid as the slot's newest committed writer, if it is newer. */
@@ -1455,28 +1447,18 @@ relcache_callback(Datum arg, Oid relid)
 	 * and the partition, not the partition's children): start over.
 	 * Rebuilding costs one pg_inherits scan per table.
 	 */
-	if (relslots != NULL)
+	if (relinfo != NULL)
 	{
 		HASH_SEQ_STATUS st;
-		RelSlots   *rs;
+		RelInfo    *ri;
 
-		hash_seq_init(&st, relslots);
-		while ((rs = hash_seq_search(&st)) != NULL)
+		hash_seq_init(&st, relinfo);
+		while ((ri = hash_seq_search(&st)) != NULL)
 		{
-			pfree(rs->slots);
-			hash_search(relslots, &rs->relid, HASH_REMOVE, NULL);
-		}
-	}
-	if (relancestors != NULL)
-	{
-		HASH_SEQ_STATUS st;
-		RelAncestors *ra;
-
-		hash_seq_init(&st, relancestors);
-		while ((ra = hash_seq_search(&st)) != NULL)
-		{
-			list_free(ra->ancestors);
-			hash_search(relancestors, &ra->relid, HASH_REMOVE, NULL);
+			list_free(ri->ancestors);
+			if (ri->slots)
+				pfree(ri->slots);
+			hash_search(relinfo, &ri->relid, HASH_REMOVE, NULL);
 		}
 	}
 	if (!OidIsValid(relid) && ready() && !IsParallelWorker() && !am_walsender)
