@@ -88,6 +88,16 @@ SELECT * FROM cache_get_or_run($q$SELECT xmlelement(name x, '\x0102'::bytea)::te
 SET xmlbinary = 'hex';
 SELECT * FROM cache_get_or_run($q$SELECT xmlelement(name x, '\x0102'::bytea)::text AS x$q$, 0) AS t(x text);
 RESET xmlbinary;
+-- default_text_search_config changes how text is parsed into a tsvector,
+-- and switching back serves the first entry again
+SET default_text_search_config = 'pg_catalog.english';
+SELECT * FROM cache_get_or_run($q$SELECT to_tsvector('The cats')::text AS v$q$, 0) AS t(v text);
+SET default_text_search_config = 'pg_catalog.simple';
+SELECT * FROM cache_get_or_run($q$SELECT to_tsvector('The cats')::text AS v$q$, 0) AS t(v text);
+SET default_text_search_config = 'pg_catalog.english';
+SELECT * FROM cache_get_or_run($q$SELECT to_tsvector('The cats')::text AS v$q$, 0) AS t(v text);
+RESET default_text_search_config;
+SELECT entries_for($q$SELECT to_tsvector('The cats')::text AS v$q$);
 
 -- parameters: value and type are part of the key
 SELECT cache_stats_reset();

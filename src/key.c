@@ -6,9 +6,9 @@
  * The context is every input a stored answer could depend on besides the
  * data: database, effective role, the resolved search path (namespace
  * OIDs, so "$user" and pg_temp are as resolved now) and the settings that
- * change parsing or output.  They are read from their C globals, which is
- * cheap enough to do on every call.  The hash is only a hint: a hit always
- * compares the full key bytes.
+ * change parsing or output.  They are read from their C globals on every
+ * call; their bytes and hash are rebuilt only when one of them changed.  The
+ * hash is only a hint: a hit always compares the full key bytes.
  */
 #include "postgres.h"
 
@@ -26,7 +26,9 @@
 #include "utils/bytea.h"
 #include "utils/float.h"
 #include "utils/guc.h"
+#include "utils/guc_tables.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/pg_locale.h"
 #include "utils/rls.h"
 #include "utils/xml.h"
@@ -57,49 +59,169 @@ put_str(StringInfo buf, const char *s)
 		appendBinaryStringInfo(buf, s, len);
 }
 
-/* The settings and identity that shape an answer (DESIGN invariant 3). */
-static void
-put_context(StringInfo buf)
+/*
+ * The settings and identity that shape an answer (DESIGN invariant 3), as
+ * read from their C globals: numbers and identities in Context (compared
+ * with memcmp, so always zero-filled first), strings beside it.
+ */
+#define CONTEXT_PATH_MAX 32
+#define CONTEXT_NSTRS 5
+
+typedef struct Context
 {
-	Oid			path[64];
-	int			n;
+	Oid			database;
+	Oid			user;
+	const pg_tz *timezone;		/* pg_tz entries are never freed */
+	int32		ints[13];
+	int32		npath;
+	Oid			path[CONTEXT_PATH_MAX];
+} Context;
 
-	put_int(buf, (int32) MyDatabaseId);
-	put_int(buf, (int32) GetUserId());
+/* The last context seen, its bytes in the key and their hash. */
+static Context last_context;
+static char *last_strs[CONTEXT_NSTRS];
+static StringInfoData last_bytes;
+static uint64 last_hash;
+static bool last_valid = false;
 
-	n = fetch_search_path_array(path, lengthof(path));
-	put_int(buf, n);
-	if (n <= lengthof(path))
-		appendBinaryStringInfo(buf, (char *) path, n * sizeof(Oid));
+/* timezone_abbreviations has no exported C global: find its variable once */
+static char **tz_abbrev_var = NULL;
+
+static char *
+tz_abbreviations(void)
+{
+	if (tz_abbrev_var == NULL)
+	{
+		struct config_generic **vars = get_guc_variables();
+		int			n = GetNumConfigOptions();
+		int			i;
+
+		for (i = 0; i < n; i++)
+			if (vars[i]->vartype == PGC_STRING &&
+				strcmp(vars[i]->name, "timezone_abbreviations") == 0)
+				tz_abbrev_var = ((struct config_string *) vars[i])->variable;
+		if (tz_abbrev_var == NULL)
+			elog(ERROR, "cachepg: setting timezone_abbreviations not found");
+	}
+	return *tz_abbrev_var;
+}
+
+/* Fill c and strs with the current context; false if the path is too long. */
+static bool
+read_context(Context *c, char **strs)
+{
+	memset(c, 0, sizeof(*c));
+	c->database = MyDatabaseId;
+	c->user = GetUserId();
+	c->timezone = session_timezone;
+	c->ints[0] = DateStyle;
+	c->ints[1] = DateOrder;
+	c->ints[2] = IntervalStyle;
+	c->ints[3] = extra_float_digits;
+	c->ints[4] = bytea_output;
+	c->ints[5] = standard_conforming_strings;
+	c->ints[6] = Transform_null_equals;
+	c->ints[7] = Array_nulls;
+	c->ints[8] = xmloption;
+	c->ints[9] = xmlbinary;
+	c->ints[10] = GinFuzzySearchLimit;
+	c->ints[11] = quote_all_identifiers;
+	c->ints[12] = row_security;
+	strs[0] = locale_monetary;
+	strs[1] = locale_numeric;
+	strs[2] = locale_time;
+	strs[3] = TSCurrentConfig;
+	strs[4] = tz_abbreviations();
+	c->npath = fetch_search_path_array(c->path, CONTEXT_PATH_MAX);
+	return c->npath <= CONTEXT_PATH_MAX;
+}
+
+static bool
+same_str(const char *a, const char *b)
+{
+	return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
+}
+
+/* The context as key bytes. */
+static void
+serialize_context(StringInfo buf, const Context *c, char *const *strs)
+{
+	int			i;
+
+	put_int(buf, (int32) c->database);
+	put_int(buf, (int32) c->user);
+	put_int(buf, c->npath);
+	if (c->npath <= CONTEXT_PATH_MAX)
+		appendBinaryStringInfo(buf, (char *) c->path, c->npath * sizeof(Oid));
 	else
 	{
-		Oid		   *big = palloc(n * sizeof(Oid));
+		Oid		   *big = palloc(c->npath * sizeof(Oid));
+		int			n = fetch_search_path_array(big, c->npath);
 
-		n = fetch_search_path_array(big, n);
 		appendBinaryStringInfo(buf, (char *) big, n * sizeof(Oid));
 		pfree(big);
 	}
+	put_str(buf, c->timezone ? pg_get_timezone_name((pg_tz *) c->timezone) : NULL);
+	appendBinaryStringInfo(buf, (char *) c->ints, sizeof(c->ints));
+	for (i = 0; i < CONTEXT_NSTRS; i++)
+		put_str(buf, strs[i]);
+}
 
-	put_str(buf, session_timezone ? pg_get_timezone_name(session_timezone) : NULL);
-	put_int(buf, DateStyle);
-	put_int(buf, DateOrder);
-	put_int(buf, IntervalStyle);
-	put_int(buf, extra_float_digits);
-	put_int(buf, bytea_output);
-	put_str(buf, locale_monetary);
-	put_str(buf, locale_numeric);
-	put_str(buf, locale_time);
-	put_int(buf, standard_conforming_strings);
-	put_int(buf, Transform_null_equals);
-	put_int(buf, Array_nulls);
-	put_str(buf, TSCurrentConfig);
-	put_int(buf, xmloption);
-	put_int(buf, xmlbinary);
-	put_int(buf, GinFuzzySearchLimit);
-	/* no C global for this one; it changes how literals like '... EST' parse */
-	put_str(buf, GetConfigOption("timezone_abbreviations", true, false));
-	put_int(buf, quote_all_identifiers);
-	put_int(buf, row_security);
+/*
+ * Append the context's bytes to buf and return their hash.  Reading the
+ * globals is cheap; turning them into bytes and hashing them is not, so the
+ * bytes and hash of the last context are kept and reused while every input
+ * compares equal.
+ */
+static uint64
+put_context(StringInfo buf)
+{
+	Context		c;
+	char	   *strs[CONTEXT_NSTRS];
+	int			i;
+
+	if (!read_context(&c, strs))
+	{
+		/* a search path too long to remember: build it every time */
+		int			start = buf->len;
+
+		serialize_context(buf, &c, strs);
+		return cachepg_hash(buf->data + start, buf->len - start);
+	}
+	if (last_valid && memcmp(&c, &last_context, sizeof(c)) == 0)
+	{
+		for (i = 0; i < CONTEXT_NSTRS; i++)
+			if (!same_str(strs[i], last_strs[i]))
+				break;
+		if (i == CONTEXT_NSTRS)
+		{
+			appendBinaryStringInfo(buf, last_bytes.data, last_bytes.len);
+			return last_hash;
+		}
+	}
+
+	/* remember this one (the strings as copies: settings free theirs) */
+	last_valid = false;
+	if (last_bytes.data == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		initStringInfo(&last_bytes);
+		MemoryContextSwitchTo(old);
+	}
+	resetStringInfo(&last_bytes);
+	serialize_context(&last_bytes, &c, strs);
+	for (i = 0; i < CONTEXT_NSTRS; i++)
+	{
+		if (last_strs[i])
+			pfree(last_strs[i]);
+		last_strs[i] = strs[i] ? MemoryContextStrdup(TopMemoryContext, strs[i]) : NULL;
+	}
+	last_context = c;
+	last_hash = cachepg_hash(last_bytes.data, last_bytes.len);
+	last_valid = true;
+	appendBinaryStringInfo(buf, last_bytes.data, last_bytes.len);
+	return last_hash;
 }
 
 /*
@@ -150,13 +272,14 @@ cachepg_build_key(CacheKey *key, int form, const char *sql, int sqllen,
 				  const CacheParam *params, int nparams, bool with_context)
 {
 	StringInfo	buf = &key->buf;
+	uint64		ctxhash = 0;
 	int			i;
 
 	initStringInfo(buf);
 	if (with_context)
 	{
 		put_int(buf, form);
-		put_context(buf);
+		ctxhash = hash_combine64(put_context(buf), (uint64) form);
 	}
 	key->sqloff = buf->len;
 	put_int(buf, sqllen);
@@ -167,7 +290,10 @@ cachepg_build_key(CacheKey *key, int form, const char *sql, int sqllen,
 		put_param(buf, &params[i]);
 	key->paramlen = buf->len - key->sqloff - key->sqllen;
 
-	key->hash = cachepg_hash(buf->data, buf->len);
+	/* each part hashed once, the wider hashes combined from the narrower */
 	key->sqlhash = cachepg_hash(buf->data + key->sqloff, key->sqllen);
-	key->qhash = cachepg_hash(buf->data + key->sqloff, key->sqllen + key->paramlen);
+	key->qhash = hash_combine64(key->sqlhash,
+								cachepg_hash(buf->data + key->sqloff + key->sqllen,
+											 key->paramlen));
+	key->hash = hash_combine64(ctxhash, key->qhash);
 }

@@ -33,9 +33,9 @@ typedef struct CacheKey
 	int			sqloff;			/* query text: length word + bytes */
 	int			sqllen;			/* bytes of the text part, length word included */
 	int			paramlen;		/* bytes of the parameter part, after the text */
-	uint64		hash;			/* all of buf */
+	uint64		hash;			/* all of buf (combined from the parts) */
 	uint64		sqlhash;		/* text part */
-	uint64		qhash;			/* text and parameter parts */
+	uint64		qhash;			/* text and parameter parts (combined) */
 } CacheKey;
 
 extern void cachepg_build_key(CacheKey *key, int form, const char *sql,

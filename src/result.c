@@ -20,6 +20,7 @@
 #include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
@@ -206,28 +207,117 @@ cachepg_result_layout(TupleDesc desc, StringInfo out)
 }
 
 /*
- * The stored result's shape as a TupleDesc.  *stale is set (and NULL
- * returned) when a column type no longer exists.
+ * Stored shapes seen lately, as TupleDescs: building one looks up every
+ * column's type, which costs a hit more than the rest of its checks.  Any
+ * change to pg_type marks them all stale; they are freed at the next lookup
+ * (never in the callback: a hit may be using one while invalidations are
+ * processed).
  */
-TupleDesc
-cachepg_result_desc(const char *rows, bool *stale)
+#define DESC_CACHE_SIZE 16
+
+typedef struct DescCacheEntry
 {
-	const RowsHeader *h = (const RowsHeader *) rows;
-	const ColumnInfo *c = (const ColumnInfo *) (rows + MAXALIGN(sizeof(RowsHeader)));
-	TupleDesc	desc = CreateTemplateTupleDesc(h->natts);
+	Size		len;
+	char	   *cols;			/* the stored column descriptions */
+	TupleDesc	desc;
+} DescCacheEntry;
+
+static DescCacheEntry desc_cache[DESC_CACHE_SIZE];
+static int	desc_next = 0;
+static bool desc_stale = false;
+static bool desc_callback = false;
+
+static void
+desc_cache_invalidate(Datum arg, int cacheid, uint32 hashvalue)
+{
+	desc_stale = true;
+}
+
+static void
+desc_cache_reset(void)
+{
 	int			i;
 
-	*stale = false;
-	for (i = 0; i < (int) h->natts; i++)
+	for (i = 0; i < DESC_CACHE_SIZE; i++)
+		if (desc_cache[i].desc)
+		{
+			pfree(desc_cache[i].cols);
+			FreeTupleDesc(desc_cache[i].desc);
+			desc_cache[i].desc = NULL;
+		}
+	desc_stale = false;
+}
+
+/* Build the shape from the column descriptions; NULL if a type is gone. */
+static TupleDesc
+build_desc(const ColumnInfo *c, int natts)
+{
+	TupleDesc	desc = CreateTemplateTupleDesc(natts);
+	int			i;
+
+	for (i = 0; i < natts; i++)
 	{
 		if (!SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(c[i].typid)))
 		{
-			*stale = true;
+			FreeTupleDesc(desc);
 			return NULL;
 		}
 		TupleDescInitEntry(desc, i + 1, NameStr(c[i].name), c[i].typid,
 						   c[i].typmod, 0);
 	}
+	return desc;
+}
+
+/*
+ * The stored result's shape as a TupleDesc, owned by this file's cache and
+ * valid until the next call.  *stale is set (and NULL returned) when a
+ * column type no longer exists.
+ */
+TupleDesc
+cachepg_result_desc(const char *rows, bool *stale)
+{
+	const RowsHeader *h = (const RowsHeader *) rows;
+	const char *cols = rows + MAXALIGN(sizeof(RowsHeader));
+	Size		len = h->natts * sizeof(ColumnInfo);
+	DescCacheEntry *e;
+	MemoryContext old;
+	TupleDesc	desc;
+	int			i;
+
+	if (!desc_callback)
+	{
+		CacheRegisterSyscacheCallback(TYPEOID, desc_cache_invalidate, (Datum) 0);
+		desc_callback = true;
+	}
+	if (desc_stale)
+		desc_cache_reset();
+	*stale = false;
+	for (i = 0; i < DESC_CACHE_SIZE; i++)
+	{
+		e = &desc_cache[i];
+		if (e->desc && e->len == len && memcmp(e->cols, cols, len) == 0)
+			return e->desc;
+	}
+
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	desc = build_desc((const ColumnInfo *) cols, h->natts);
+	MemoryContextSwitchTo(old);
+	if (desc == NULL)
+	{
+		*stale = true;
+		return NULL;
+	}
+	e = &desc_cache[desc_next];
+	desc_next = (desc_next + 1) % DESC_CACHE_SIZE;
+	if (e->desc)
+	{
+		pfree(e->cols);
+		FreeTupleDesc(e->desc);
+	}
+	e->len = len;
+	e->cols = MemoryContextAlloc(TopMemoryContext, len);
+	memcpy(e->cols, cols, len);
+	e->desc = desc;
 	return desc;
 }
 
