@@ -28,6 +28,7 @@ int			cachepg_default_ttl = 60;
 bool		cachepg_enabled = true;
 bool		cachepg_store_uncacheable = false;
 bool		cachepg_auto_watch = true;
+bool		cachepg_admission = true;
 int			cachepg_max_tables = 4096;
 char	   *cachepg_depends_on = NULL;
 int			cachepg_test_delay_release_ms = 0;
@@ -86,6 +87,11 @@ _PG_init(void)
 							 "Have a background worker watch the tables a reader wanted cached.",
 							 "When off, only cache_watch() installs the triggers.",
 							 &cachepg_auto_watch, true, PGC_SUSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("cachepg.admission",
+							 "When the cache is full, store a new result only if its key was asked for more often than the entry it would evict.",
+							 "Frequencies come from a small sketch of recent lookups (TinyLFU). When off, every new result evicts (CLOCK).",
+							 &cachepg_admission, true, PGC_SUSET, 0,
 							 NULL, NULL, NULL);
 	DefineCustomStringVariable("cachepg.depends_on",
 							   "Tables that functions in the next queries read out of the planner's sight.",

@@ -13,6 +13,7 @@ extern int	cachepg_default_ttl;
 extern bool cachepg_enabled;
 extern bool cachepg_store_uncacheable;
 extern bool cachepg_auto_watch;
+extern bool cachepg_admission;
 extern int	cachepg_max_tables;
 extern char *cachepg_depends_on;
 extern int	cachepg_test_delay_release_ms;

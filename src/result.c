@@ -134,6 +134,13 @@ cachepg_result_add(ResultWriter *w, Datum *values, bool *nulls)
 	MemoryContextReset(w->rowcxt);
 }
 
+/* Bytes of the rows themselves (MinimalTuples, aligned), past their header. */
+Size
+cachepg_result_row_bytes(const ResultWriter *w)
+{
+	return w->buf->len - (w->hdr + ROWS_START(w->desc->natts));
+}
+
 void
 cachepg_result_end(ResultWriter *w)
 {

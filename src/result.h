@@ -26,6 +26,7 @@ extern void cachepg_result_begin(ResultWriter *w, StringInfo buf,
 extern void cachepg_result_detoast(TupleDesc desc, Datum *values, bool *nulls);
 extern void cachepg_result_add(ResultWriter *w, Datum *values, bool *nulls);
 extern void cachepg_result_end(ResultWriter *w);
+extern Size cachepg_result_row_bytes(const ResultWriter *w);
 
 extern bool cachepg_result_layout(TupleDesc desc, StringInfo out);
 extern TupleDesc cachepg_result_desc(const char *rows, bool *stale);

@@ -827,7 +827,15 @@ run_query(CacheCall *call, CacheKey *key)
 			info.expires = call->ttl > 0 ?
 				TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 											(int64) call->ttl * 1000) : 0;
-			cachepg_insert(&info, blob.data, blob.len);
+			/*
+			 * payload: rows, query text and parameters, dependencies and
+			 * the generations of their tables (the global one, first, is
+			 * bookkeeping)
+			 */
+			cachepg_insert(&info, blob.data, blob.len,
+						   cachepg_result_row_bytes(&writer) + hdr.sqllen +
+						   hdr.paramlen + hdr.deplen +
+						   (hdr.nmarks - 1) * sizeof(CacheMark));
 		}
 		pfree(blob.data);
 	}

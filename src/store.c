@@ -8,6 +8,13 @@
  * initial size, so it can never grow past the region.  Payloads ("blobs")
  * live in the DSA area; slots keep dsa_pointers only.
  *
+ * Admission (TinyLFU, as in Caffeine): every lookup counts its key in a
+ * count-min sketch of 4-bit counters (16 per entry the store can hold),
+ * halved after 10 * max_entries lookups so that old popularity fades.  When the store is
+ * full, a new entry is admitted only if its key was asked for more often
+ * than the entry CLOCK would evict; so a scan of one-time keys cannot flush
+ * the hot set (cachepg.admission = off: admit everything, plain CLOCK).
+ *
  * Buckets are guarded by CACHEPG_PARTITIONS LWLocks (bucket mod partitions),
  * so lookups of different keys rarely meet and readers of one key share.
  * Free slots form a list under a spinlock.  Eviction is CLOCK (second
@@ -34,12 +41,21 @@
 #define CACHEPG_PARTITIONS	64
 #define CACHEPG_MAX_EVICTIONS_PER_STORE 64
 
+/*
+ * The frequency sketch: 64-byte blocks of 128 4-bit counters; a key has one
+ * counter in each quarter of one block.
+ */
+#define SKETCH_BLOCK 64
+#define SKETCH_MAX 15
+#define SKETCH_LOCAL_BATCH 64
+
 typedef struct CacheSlot
 {
 	CacheEntryInfo info;
 	TimestampTz created;
 	dsa_pointer blob;
 	uint32		size;
+	uint32		payload;		/* bytes of size that are not metadata */
 	int32		next;			/* next slot in bucket chain or free list */
 	bool		in_use;			/* linked into a bucket chain */
 	pg_atomic_uint32 usage;		/* CLOCK reference bit */
@@ -58,13 +74,20 @@ typedef struct CacheShared
 	pg_atomic_uint64 clock_hand;
 	pg_atomic_uint64 entries;
 	pg_atomic_uint64 bytes;
+	pg_atomic_uint64 payload;
 	pg_atomic_uint64 reset_time;
 	pg_atomic_uint64 counters[CC_NUM];
+	uint64		sketch_blocks;	/* a power of two */
+	uint64		sketch_period;	/* lookups between halvings */
+	pg_atomic_uint64 sketch_lookups;
+	pg_atomic_uint32 sketch_aging;	/* 1 while one backend halves it */
 } CacheShared;
 
 static CacheShared *shared = NULL;
 static CacheSlot *slots = NULL;
 static int32 *buckets = NULL;
+static uint8 *sketch = NULL;
+static uint32 sketch_local = 0;	/* lookups not yet added to the shared count */
 static LWLockPadded *locks = NULL;
 static dsa_area *area = NULL;
 
@@ -85,12 +108,20 @@ bucket_count(int nslots)
 	return n;
 }
 
+/* 16 counters (8 bytes) per entry the store can hold, in whole blocks. */
+static Size
+sketch_size(void)
+{
+	return Max(mul_size(bucket_count(cachepg_max_entries), 8), SKETCH_BLOCK);
+}
+
 static Size
 index_size(void)
 {
 	return header_size() +
 		MAXALIGN(mul_size(sizeof(CacheSlot), cachepg_max_entries)) +
-		MAXALIGN(mul_size(sizeof(int32), bucket_count(cachepg_max_entries)));
+		MAXALIGN(mul_size(sizeof(int32), bucket_count(cachepg_max_entries))) +
+		MAXALIGN(sketch_size());
 }
 
 /* The store's part of cachepg.memory, set by cachepg_store_request(). */
@@ -137,6 +168,8 @@ cachepg_store_startup(void)
 	slots = (CacheSlot *) (base + header_size());
 	buckets = (int32 *) (base + header_size() +
 						 MAXALIGN(mul_size(sizeof(CacheSlot), cachepg_max_entries)));
+	sketch = (uint8 *) buckets +
+		MAXALIGN(mul_size(sizeof(int32), bucket_count(cachepg_max_entries)));
 	locks = GetNamedLWLockTranche("cachepg");
 
 	if (!found)
@@ -154,9 +187,15 @@ cachepg_store_startup(void)
 		pg_atomic_init_u64(&shared->clock_hand, 0);
 		pg_atomic_init_u64(&shared->entries, 0);
 		pg_atomic_init_u64(&shared->bytes, 0);
+		pg_atomic_init_u64(&shared->payload, 0);
 		pg_atomic_init_u64(&shared->reset_time, (uint64) GetCurrentTimestamp());
 		for (i = 0; i < CC_NUM; i++)
 			pg_atomic_init_u64(&shared->counters[i], 0);
+		shared->sketch_blocks = sketch_size() / SKETCH_BLOCK;
+		shared->sketch_period = (uint64) shared->nslots * 10;
+		pg_atomic_init_u64(&shared->sketch_lookups, 0);
+		pg_atomic_init_u32(&shared->sketch_aging, 0);
+		memset(sketch, 0, sketch_size());
 		for (i = 0; i < shared->nslots; i++)
 		{
 			memset(&slots[i], 0, sizeof(CacheSlot));
@@ -259,6 +298,7 @@ slot_release(int32 s)
 	dsa_free(store_area(), slots[s].blob);
 	slots[s].blob = InvalidDsaPointer;
 	pg_atomic_sub_fetch_u64(&shared->bytes, size);
+	pg_atomic_sub_fetch_u64(&shared->payload, slots[s].payload);
 	pg_atomic_sub_fetch_u64(&shared->entries, 1);
 	SpinLockAcquire(&shared->freelock);
 	slots[s].next = shared->freehead;
@@ -286,12 +326,98 @@ is_expired(CacheSlot *slot, TimestampTz now)
 }
 
 /*
+ * The four counters of a hash, as nibble numbers within its block: one in
+ * each quarter.  The hash is remixed first: the bucket index used its low
+ * bits.
+ */
+static inline uint8 *
+sketch_counters(uint64 hash, int *n)
+{
+	uint64		h = hash * UINT64CONST(0x9E3779B97F4A7C15);
+	int			i;
+
+	for (i = 0; i < 4; i++)
+		n[i] = i * 32 + ((h >> (i * 5)) & 31);
+	return sketch + ((h >> 32) & (shared->sketch_blocks - 1)) * SKETCH_BLOCK;
+}
+
+static inline int
+nibble(const uint8 *block, int n)
+{
+	return (n & 1) ? block[n >> 1] >> 4 : block[n >> 1] & 15;
+}
+
+/* How often hash was looked up lately (a count-min estimate, 0..15). */
+static int
+sketch_estimate(uint64 hash)
+{
+	int			n[4];
+	uint8	   *block = sketch_counters(hash, n);
+	int			m = SKETCH_MAX;
+	int			i;
+
+	for (i = 0; i < 4; i++)
+		m = Min(m, nibble(block, n[i]));
+	return m;
+}
+
+/* Halve every counter; one backend at a time, the others skip it. */
+static void
+sketch_age(void)
+{
+	uint32		expected = 0;
+	uint64	   *w = (uint64 *) sketch;
+	Size		n = sketch_size() / sizeof(uint64);
+	Size		i;
+
+	if (!pg_atomic_compare_exchange_u32(&shared->sketch_aging, &expected, 1))
+		return;
+	for (i = 0; i < n; i++)
+		w[i] = (w[i] >> 1) & UINT64CONST(0x7777777777777777);
+	pg_atomic_write_u64(&shared->sketch_lookups, 0);
+	pg_atomic_write_u32(&shared->sketch_aging, 0);
+}
+
+/*
+ * Count one lookup of hash.  The counters are updated without locks: a
+ * lost increment only blurs an estimate.  A saturated counter is only
+ * read, so hot keys do not bounce its cache line between backends; the
+ * shared lookup count is updated once per SKETCH_LOCAL_BATCH lookups.
+ */
+static void
+sketch_count(uint64 hash)
+{
+	int			n[4];
+	uint8	   *block = sketch_counters(hash, n);
+	int			i;
+
+	for (i = 0; i < 4; i++)
+	{
+		/* one read, one write: a racing update is lost, never carried over */
+		uint8		byte = block[n[i] >> 1];
+		int			v = (n[i] & 1) ? byte >> 4 : byte & 15;
+
+		if (v < SKETCH_MAX)
+			block[n[i] >> 1] = byte + ((n[i] & 1) ? 16 : 1);
+	}
+	if (++sketch_local >= SKETCH_LOCAL_BATCH)
+	{
+		sketch_local = 0;
+		if (pg_atomic_add_fetch_u64(&shared->sketch_lookups, SKETCH_LOCAL_BATCH) >=
+			shared->sketch_period)
+			sketch_age();
+	}
+}
+
+/*
  * Remove one entry to make room: CLOCK over the slots, expired entries
  * first (counted as expirations), referenced ones get a second chance.
- * Bounded to two sweeps; returns false when nothing could be removed.
+ * With admission on, the entry CLOCK picks is kept, and *rejected set, when
+ * its key was asked for at least as often as the newcomer's (freq).
+ * Bounded to two sweeps; returns false when nothing was removed.
  */
 static bool
-evict_one(void)
+evict_one(int freq, bool *rejected)
 {
 	TimestampTz now = GetCurrentTimestamp();
 	int			steps;
@@ -324,6 +450,12 @@ evict_one(void)
 			LWLockRelease(lock);
 			continue;
 		}
+		else if (freq >= 0 && sketch_estimate(hash) >= freq)
+		{
+			LWLockRelease(lock);
+			*rejected = true;
+			return false;
+		}
 		else
 			why = CC_EVICTIONS;
 		chain_unlink(s);
@@ -350,6 +482,7 @@ cachepg_lookup(uint64 hash, TimestampTz now, Size *size, int32 *slotno)
 	bool		expired = false;
 	int32		s;
 
+	sketch_count(hash);
 	LWLockAcquire(lock, LW_SHARED);
 	s = chain_find(hash);
 	if (s >= 0)
@@ -367,7 +500,8 @@ cachepg_lookup(uint64 hash, TimestampTz now, Size *size, int32 *slotno)
 				memcpy(copy, dsa_get_address(a, slot->blob), slot->size);
 				*size = slot->size;
 				*slotno = s;
-				pg_atomic_write_u32(&slot->usage, 1);
+				if (pg_atomic_read_u32(&slot->usage) == 0)
+					pg_atomic_write_u32(&slot->usage, 1);
 			}
 		}
 	}
@@ -406,35 +540,34 @@ cachepg_served(int32 slotno, uint64 hash)
 /*
  * Publish a new entry, replacing any entry with the same hash.  Evicts to
  * make room, at most CACHEPG_MAX_EVICTIONS_PER_STORE times; returns false
- * (and counts a store failure) when that is not enough.
+ * (and counts a store failure, or a newcomer not admitted) when that is not
+ * enough or admission keeps the entries in place.
  */
 bool
-cachepg_insert(const CacheEntryInfo *info, const char *blob, Size size)
+cachepg_insert(const CacheEntryInfo *info, const char *blob, Size size,
+			   Size payload)
 {
 	dsa_area   *a = store_area();
-	dsa_pointer p;
+	dsa_pointer p = InvalidDsaPointer;
 	int32		s = -1;
 	int32		old;
 	int			evictions = 0;
+	int			freq = cachepg_admission ? sketch_estimate(info->hash) : -1;
+	bool		rejected = false;
 	LWLock	   *lock;
 
 	for (;;)
 	{
-		p = dsa_allocate_extended(a, size, DSA_ALLOC_NO_OOM | DSA_ALLOC_HUGE);
-		if (DsaPointerIsValid(p))
+		if (!DsaPointerIsValid(p))
+			p = dsa_allocate_extended(a, size, DSA_ALLOC_NO_OOM | DSA_ALLOC_HUGE);
+		if (DsaPointerIsValid(p) && (s = slot_pop()) >= 0)
 			break;
-		if (evictions++ >= CACHEPG_MAX_EVICTIONS_PER_STORE || !evict_one())
+		if (evictions++ >= CACHEPG_MAX_EVICTIONS_PER_STORE ||
+			!evict_one(freq, &rejected))
 		{
-			cachepg_count(CC_STORE_FAILURES, 1);
-			return false;
-		}
-	}
-	while ((s = slot_pop()) < 0)
-	{
-		if (evictions++ >= CACHEPG_MAX_EVICTIONS_PER_STORE || !evict_one())
-		{
-			dsa_free(a, p);
-			cachepg_count(CC_STORE_FAILURES, 1);
+			if (DsaPointerIsValid(p))
+				dsa_free(a, p);
+			cachepg_count(rejected ? CC_NOT_ADMITTED : CC_STORE_FAILURES, 1);
 			return false;
 		}
 	}
@@ -444,9 +577,11 @@ cachepg_insert(const CacheEntryInfo *info, const char *blob, Size size)
 	slots[s].created = GetCurrentTimestamp();
 	slots[s].blob = p;
 	slots[s].size = (uint32) size;
+	slots[s].payload = (uint32) payload;
 	pg_atomic_write_u32(&slots[s].usage, 0);
 	pg_atomic_write_u64(&slots[s].hits, 0);
 	pg_atomic_add_fetch_u64(&shared->bytes, size);
+	pg_atomic_add_fetch_u64(&shared->payload, payload);
 	pg_atomic_add_fetch_u64(&shared->entries, 1);
 
 	lock = lock_of(info->hash);
@@ -602,6 +737,19 @@ TimestampTz
 cachepg_stats_reset_time(void)
 {
 	return (TimestampTz) pg_atomic_read_u64(&shared->reset_time);
+}
+
+/*
+ * Bytes of bookkeeping: the whole index (slots, buckets, sketch) plus every
+ * stored byte that is not payload (rows, query text, parameters,
+ * dependencies and their generations).  The arena allocator's own rounding
+ * is not counted: PostgreSQL 15's DSA does not report it.
+ */
+uint64
+cachepg_metadata_bytes(void)
+{
+	return (uint64) index_size() + pg_atomic_read_u64(&shared->bytes) -
+		pg_atomic_read_u64(&shared->payload);
 }
 
 void

@@ -31,6 +31,7 @@ typedef enum CacheCounter
 	CC_NOT_WATCHED,
 	CC_WRITE_CONFLICTS,
 	CC_STANDBY,
+	CC_NOT_ADMITTED,
 	CC_NUM
 } CacheCounter;
 
@@ -75,7 +76,8 @@ extern char *cachepg_lookup(uint64 hash, TimestampTz now, Size *size,
 							 int32 *slotno);
 extern void cachepg_served(int32 slotno, uint64 hash);
 extern bool cachepg_insert(const CacheEntryInfo *info, const char *blob,
-						   Size size);
+						   Size size, Size payload);
+extern uint64 cachepg_metadata_bytes(void);
 extern void cachepg_remove_hash(uint64 hash);
 
 /* Callback for cachepg_remove_matching: decide from the info and blob. */

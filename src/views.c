@@ -26,8 +26,8 @@ Datum
 cachepg_stats(PG_FUNCTION_ARGS)
 {
 	TupleDesc	desc;
-	Datum		values[22];
-	bool		nulls[22] = {0};
+	Datum		values[24];
+	bool		nulls[24] = {0};
 	uint64		entries,
 				bytes,
 				capacity,
@@ -71,7 +71,11 @@ cachepg_stats(PG_FUNCTION_ARGS)
 	values[i++] = Int64GetDatum(capacity);
 	values[i++] = Int64GetDatum((int64) cachepg_memory_kb * 1024);
 	values[i++] = TimestampTzGetDatum(cachepg_stats_reset_time());
-	Assert(i == desc->natts);
+	values[i++] = Int64GetDatum(cachepg_counter(CC_NOT_ADMITTED));
+	values[i++] = Int64GetDatum(cachepg_metadata_bytes());
+	Assert(i == lengthof(values));
+	/* an older version's cache_stats() declares only the leading columns */
+	Assert(desc->natts <= i);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }
 

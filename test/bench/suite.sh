@@ -51,8 +51,9 @@ rounds() {
     for r in $(seq 1 "$ROUNDS"); do
         for v in "$@"; do
             if [[ $v == pgpool:* ]]; then
+                cp "$work/${v#pgpool:}.sql" "$dir/"
                 tps=$(as_pg $BIN/pgbench -n -h "$dir" -p 9999 -U postgres -M "$mode" \
-                      -c "$clients" -j "$clients" -T "$SECS" -f "$work/${v#pgpool:}.sql" postgres 2>/dev/null |
+                      -c "$clients" -j "$clients" -T "$SECS" -f "$dir/${v#pgpool:}.sql" postgres 2>/dev/null |
                       awk '/^tps = / { print int($3) }') || true
             else
                 tps=$(pgbench_tps "$work/$v.sql" "$mode" "$clients" "$SECS") || true
@@ -237,7 +238,7 @@ cat > "$dir/pgpool/pgpool.conf" <<CONF
 backend_clustering_mode = 'raw'
 listen_addresses = ''
 port = 9999
-unix_socket_directories = '$dir'
+socket_dir = '$dir'
 pcp_listen_addresses = ''
 pcp_port = 9998
 pcp_socket_dir = '$dir'
@@ -277,7 +278,8 @@ for mode in prepared simple; do
     rrow "8. cachepg hit / pgpool-II hit, 10 rows" s8 $mode 2 hit10 pgpool:pool10 ">=" $goal
     rrow "8. pgpool-II hit / VALUES, 10 rows" s8 $mode 2 pgpool:pool10 values10 "" "report"
 done
-kill "$(cat "$dir/pgpool/pgpool.pid")" 2>/dev/null || true
+as_pg $BIN/psql -X -h "$dir" -p 9999 -U postgres -d postgres -c "SHOW pool_cache" -x | grep -E "num_cache_hits|num_selects|cache_hit_ratio" | tr -s ' ' | tr '\n' ' '; echo
+as_pg /usr/sbin/pgpool -f "$dir/pgpool/pgpool.conf" -m fast stop >/dev/null 2>&1 || true
 
 fi
 
@@ -292,7 +294,7 @@ for i in $(seq 1 50); do [ -S "$dir/redis.sock" ] && break; sleep 0.1; done
 read -r r p x <<<"$(awk '/^median/ { print $3, $6, $NF }' "$work/kv.txt")"
 row "9. one read of 10 rows as jsonb: cachepg (libpq) / Redis (hiredis)" "libpq prepared" 1 \
     "redis $r us, cachepg $p us per read" "**$x**" "report" "-"
-kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
+kill "$(tr -d '\0' < "$dir/redis.pid")" 2>/dev/null || true
 
 fi
 

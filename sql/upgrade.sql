@@ -1,0 +1,13 @@
+-- An installation of an older version keeps working with this library, and
+-- ALTER EXTENSION ... UPDATE brings it to the current version.
+CREATE DATABASE cachepg_upgrade;
+\c cachepg_upgrade
+CREATE EXTENSION cachepg VERSION '1.0';
+SELECT hits >= 0 AS ok FROM cache_stats();
+ALTER EXTENSION cachepg UPDATE TO '1.1';
+SELECT standby >= 0 AS ok FROM cache_stats();
+ALTER EXTENSION cachepg UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'cachepg';
+SELECT not_admitted >= 0 AS ok, metadata_bytes > 0 AS ok FROM cache_stats();
+\c contrib_regression
+DROP DATABASE cachepg_upgrade;
