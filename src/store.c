@@ -48,6 +48,7 @@
 #define SKETCH_BLOCK 64
 #define SKETCH_MAX 15
 #define SKETCH_LOCAL_BATCH 64
+#define EVICTION_SAMPLES 4
 
 typedef struct CacheSlot
 {
@@ -389,17 +390,29 @@ sketch_count(uint64 hash)
 {
 	int			n[4];
 	uint8	   *block = sketch_counters(hash, n);
+	int			v[4];
+	int			m = SKETCH_MAX;
 	int			i;
 
 	for (i = 0; i < 4; i++)
 	{
-		/* one read, one write: a racing update is lost, never carried over */
-		uint8		byte = block[n[i] >> 1];
-		int			v = (n[i] & 1) ? byte >> 4 : byte & 15;
-
-		if (v < SKETCH_MAX)
-			block[n[i] >> 1] = byte + ((n[i] & 1) ? 16 : 1);
+		v[i] = nibble(block, n[i]);
+		m = Min(m, v[i]);
 	}
+	/*
+	 * Conservative update: only the counters at the minimum (the estimate)
+	 * go up, so collisions inflate estimates less.  One read, one write per
+	 * byte: a racing update is lost, never carried into the next nibble.
+	 */
+	if (m < SKETCH_MAX)
+		for (i = 0; i < 4; i++)
+			if (v[i] == m)
+			{
+				uint8		byte = block[n[i] >> 1];
+
+				if (((n[i] & 1) ? byte >> 4 : byte & 15) == m)
+					block[n[i] >> 1] = byte + ((n[i] & 1) ? 16 : 1);
+			}
 	if (++sketch_local >= SKETCH_LOCAL_BATCH)
 	{
 		sketch_local = 0;
@@ -410,59 +423,94 @@ sketch_count(uint64 hash)
 }
 
 /*
- * Remove one entry to make room: CLOCK over the slots, expired entries
- * first (counted as expirations), referenced ones get a second chance.
- * With admission on, the entry CLOCK picks is kept, and *rejected set, when
- * its key was asked for at least as often as the newcomer's (freq).
- * Bounded to two sweeps; returns false when nothing was removed.
+ * Unlink slot s and free it if it still holds hash (and, for an expiration,
+ * is still expired).  Only try-locks: it never waits behind a reader.
+ */
+static bool
+evict_slot(int32 s, uint64 hash, CacheCounter why, TimestampTz now)
+{
+	LWLock	   *lock = lock_of(hash);
+
+	if (!LWLockConditionalAcquire(lock, LW_EXCLUSIVE))
+		return false;
+	if (!slots[s].in_use || slots[s].info.hash != hash ||
+		(why == CC_EXPIRATIONS && !is_expired(&slots[s], now)))
+	{
+		LWLockRelease(lock);
+		return false;
+	}
+	chain_unlink(s);
+	LWLockRelease(lock);
+	slot_release(s);
+	cachepg_count(why, 1);
+	return true;
+}
+
+/*
+ * Remove one entry to make room.  CLOCK walks the slots: an expired entry
+ * goes at once (counted as an expiration), a referenced one gets a second
+ * chance, an unreferenced one is a candidate.  Without admission (freq < 0)
+ * the first candidate is evicted: plain CLOCK.  With admission, the least
+ * frequent of EVICTION_SAMPLES candidates is the victim, and it stays, with
+ * *rejected set, if its key was asked for at least as often as the
+ * newcomer's (freq).  The slots are read without locks and re-checked under
+ * the partition lock.  Returns false when nothing was removed.
  */
 static bool
 evict_one(int freq, bool *rejected)
 {
 	TimestampTz now = GetCurrentTimestamp();
-	int			steps;
+	int			samples = (freq >= 0) ? EVICTION_SAMPLES : 1;
+	int			attempt;
 
-	for (steps = 0; steps < 2 * shared->nslots; steps++)
+	for (attempt = 0; attempt < 3; attempt++)
 	{
-		int32		s = (int32) (pg_atomic_fetch_add_u64(&shared->clock_hand, 1) %
-								 (uint64) shared->nslots);
-		CacheSlot  *slot = &slots[s];
-		uint64		hash;
-		LWLock	   *lock;
-		CacheCounter why;
+		int32		victim = -1;
+		uint64		victim_hash = 0;
+		int			victim_freq = INT_MAX;
+		int			found = 0;
+		int			steps;
 
-		if (!slot->in_use)
-			continue;
-		hash = slot->info.hash;
-		lock = lock_of(hash);
-		if (!LWLockConditionalAcquire(lock, LW_EXCLUSIVE))
-			continue;
-		if (!slot->in_use || slot->info.hash != hash)
+		for (steps = 0; steps < 2 * shared->nslots && found < samples; steps++)
 		{
-			LWLockRelease(lock);
-			continue;
+			int32		s = (int32) (pg_atomic_fetch_add_u64(&shared->clock_hand, 1) %
+									 (uint64) shared->nslots);
+			CacheSlot  *slot = &slots[s];
+			uint64		hash;
+			int			f;
+
+			if (!slot->in_use)
+				continue;
+			hash = slot->info.hash;
+			if (is_expired(slot, now))
+			{
+				if (evict_slot(s, hash, CC_EXPIRATIONS, now))
+					return true;
+				continue;
+			}
+			if (pg_atomic_read_u32(&slot->usage) != 0)
+			{
+				pg_atomic_write_u32(&slot->usage, 0);
+				continue;
+			}
+			f = (freq >= 0) ? sketch_estimate(hash) : 0;
+			found++;
+			if (f < victim_freq)
+			{
+				victim = s;
+				victim_hash = hash;
+				victim_freq = f;
+			}
 		}
-		if (is_expired(slot, now))
-			why = CC_EXPIRATIONS;
-		else if (pg_atomic_read_u32(&slot->usage) != 0)
+		if (victim < 0)
+			return false;
+		if (freq >= 0 && victim_freq >= freq)
 		{
-			pg_atomic_write_u32(&slot->usage, 0);
-			LWLockRelease(lock);
-			continue;
-		}
-		else if (freq >= 0 && sketch_estimate(hash) >= freq)
-		{
-			LWLockRelease(lock);
 			*rejected = true;
 			return false;
 		}
-		else
-			why = CC_EVICTIONS;
-		chain_unlink(s);
-		LWLockRelease(lock);
-		slot_release(s);
-		cachepg_count(why, 1);
-		return true;
+		if (evict_slot(victim, victim_hash, CC_EVICTIONS, now))
+			return true;
 	}
 	return false;
 }
