@@ -27,6 +27,23 @@ SELECT * FROM cache_get_or_run('SELECT v FROM k', 0) AS t(v text);
 SELECT entries_for('SELECT v FROM k');
 RESET search_path;
 
+-- a search path too long to remember between calls still keys correctly
+DO $$ BEGIN
+  FOR i IN 1 .. 40 LOOP EXECUTE format('CREATE SCHEMA long_%s', i); END LOOP;
+END $$;
+SELECT set_config('search_path', string_agg('long_' || i, ', ') || ', s2, public', false) IS NOT NULL AS set
+  FROM generate_series(1, 40) i;
+SELECT cache_stats_reset();
+SELECT * FROM cache_get_or_run('SELECT v FROM k', 0) AS t(v text);
+SELECT * FROM cache_get_or_run('SELECT v FROM k', 0) AS t(v text);
+SELECT hits, misses FROM cache_stats();
+SET search_path = s1, public;
+SELECT * FROM cache_get_or_run('SELECT v FROM k', 0) AS t(v text);
+RESET search_path;
+DO $$ BEGIN
+  FOR i IN 1 .. 40 LOOP EXECUTE format('DROP SCHEMA long_%s', i); END LOOP;
+END $$;
+
 -- role: each effective role has its own entry
 SELECT cache_stats_reset();
 SET ROLE key_a;
