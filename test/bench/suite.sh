@@ -3,15 +3,15 @@
 # throwaway servers, runs every scenario with the variants of each one
 # interleaved (A B C A B C ...), and writes test/bench/results/results.md (the
 # table), results.png (the plot) and raw.tsv (every run).
-#   bash test/bench/suite.sh            # about 13 minutes
+#   bash test/bench/suite.sh            # about 12 minutes
 #   SECS=1 ROUNDS=1 bash test/bench/suite.sh   # a quick look
 #   ONLY="1 8" ROWS=10 bash test/bench/suite.sh  # some scenarios, some sizes
 # Ratios are medians over rounds of per-round ratios, with their min-max.
 set -euo pipefail
 cd "$(dirname "$0")"
 HERE=$(pwd)
-SECS=${SECS:-3}
-ROUNDS=${ROUNDS:-3}
+SECS=${SECS:-2}
+ROUNDS=${ROUNDS:-5}
 OUT=$HERE/results
 ONLY=${ONLY:-1 2 3 4 5 6 7 8 9}
 ROWS=${ROWS:-1 10 100 1000}
@@ -137,8 +137,8 @@ want 1 && for mode in prepared simple; do
         log "1. hit vs limit: $mode, $n rows"
         rounds s1 "$mode" 2 "values$n" "srf$n" "hit$n"
         goal=1.0; [ $mode = prepared ] && goal=0.95
-        rrow "1. hit / VALUES, $n rows" s1 $mode 2 "hit$n" "values$n" ">=" $goal
-        rrow "1. SRF floor / VALUES, $n rows" s1 $mode 2 "srf$n" "values$n" "" "-"
+        rrow "1. hit / VALUES, $n row(s)" s1 $mode 2 "hit$n" "values$n" ">=" $goal
+        rrow "1. SRF floor / VALUES, $n row(s)" s1 $mode 2 "srf$n" "values$n" "" "-"
     done
 done
 
