@@ -446,13 +446,15 @@ set terminal png size 1500,450 font ",10"
 set output "$OUT/results.png"
 set multiplot layout 1,3
 set logscale x
-set key top right
-set ylabel "TPS (2 clients)"
+set key bottom right
+set ylabel "TPS / constant VALUES TPS (2 clients)"
 set xlabel "rows per result"
-set title "1. hit vs limit, -M prepared"
-plot "$work/s1_prepared.dat" u 1:2 w lp t "constant VALUES", "" u 1:3 w lp t "C SRF floor", "" u 1:4 w lp t "cachepg hit"
-set title "1. hit vs limit, -M simple"
-plot "$work/s1_simple.dat" u 1:2 w lp t "constant VALUES", "" u 1:3 w lp t "C SRF floor", "" u 1:4 w lp t "cachepg hit"
+set yrange [0:*]
+set title "1. hit vs limit, -M prepared (goal: hit >= 0.95)"
+plot "$work/s1_prepared.dat" u 1:(\$3/\$2) w lp t "C SRF floor", "" u 1:(\$4/\$2) w lp t "cachepg hit", 0.95 w l dt 2 t "goal"
+set title "1. hit vs limit, -M simple (goal: hit >= 1.0)"
+plot "$work/s1_simple.dat" u 1:(\$3/\$2) w lp t "C SRF floor", "" u 1:(\$4/\$2) w lp t "cachepg hit", 1.0 w l dt 2 t "goal"
+set key top right
 set title "5. concurrency, -M prepared"
 set xlabel "clients"
 set ylabel "TPS"
