@@ -213,9 +213,11 @@ put_context(StringInfo buf)
 	serialize_context(&last_bytes, &c, strs);
 	for (i = 0; i < CONTEXT_NSTRS; i++)
 	{
+		char	   *copy = strs[i] ? MemoryContextStrdup(TopMemoryContext, strs[i]) : NULL;
+
 		if (last_strs[i])
 			pfree(last_strs[i]);
-		last_strs[i] = strs[i] ? MemoryContextStrdup(TopMemoryContext, strs[i]) : NULL;
+		last_strs[i] = copy;
 	}
 	last_context = c;
 	last_hash = cachepg_hash(last_bytes.data, last_bytes.len);

@@ -306,9 +306,8 @@ cachepg_result_desc(const char *rows, bool *stale)
 			return e->desc;
 	}
 
-	old = MemoryContextSwitchTo(TopMemoryContext);
+	/* built here (catalog lookups allocate), kept as a copy */
 	desc = build_desc((const ColumnInfo *) cols, h->natts);
-	MemoryContextSwitchTo(old);
 	if (desc == NULL)
 	{
 		*stale = true;
@@ -320,12 +319,16 @@ cachepg_result_desc(const char *rows, bool *stale)
 	{
 		pfree(e->cols);
 		FreeTupleDesc(e->desc);
+		e->desc = NULL;
 	}
-	e->len = len;
 	e->cols = MemoryContextAlloc(TopMemoryContext, len);
 	memcpy(e->cols, cols, len);
-	e->desc = desc;
-	return desc;
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	e->desc = CreateTupleDescCopy(desc);
+	MemoryContextSwitchTo(old);
+	FreeTupleDesc(desc);
+	e->len = len;
+	return e->desc;
 }
 
 /*

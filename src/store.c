@@ -9,8 +9,9 @@
  * live in the DSA area; slots keep dsa_pointers only.
  *
  * Admission (TinyLFU, as in Caffeine): every lookup counts its key in a
- * count-min sketch of 4-bit counters (16 per entry the store can hold),
- * halved after 10 * max_entries lookups so that old popularity fades.  When the store is
+ * count-min sketch of 4-bit counters (16 per bucket, that is per slot
+ * rounded up to a power of two), all halved after 10 * max_entries
+ * lookups so that old popularity fades.  When the store is
  * full, a new entry is admitted only if its key was asked for more often
  * than the entry CLOCK would evict; so a scan of one-time keys cannot flush
  * the hot set (cachepg.admission = off: admit everything, plain CLOCK).
@@ -89,6 +90,7 @@ static CacheSlot *slots = NULL;
 static int32 *buckets = NULL;
 static uint8 *sketch = NULL;
 static uint32 sketch_local = 0;	/* lookups not yet added to the shared count */
+static bool exit_flush = false; /* sketch_flush registered for exit */
 static LWLockPadded *locks = NULL;
 static dsa_area *area = NULL;
 
@@ -109,7 +111,7 @@ bucket_count(int nslots)
 	return n;
 }
 
-/* 16 counters (8 bytes) per entry the store can hold, in whole blocks. */
+/* 16 counters (8 bytes) per bucket, in whole blocks. */
 static Size
 sketch_size(void)
 {
@@ -328,14 +330,19 @@ is_expired(CacheSlot *slot, TimestampTz now)
 
 /*
  * The four counters of a hash, as nibble numbers within its block: one in
- * each quarter.  The hash is remixed first: the bucket index used its low
- * bits.
+ * each quarter.  The hash goes through a 64-bit finalizer first (splitmix64)
+ * so that every bit of it moves every bit used here: the bucket index took
+ * the low bits as they are.
  */
 static inline uint8 *
 sketch_counters(uint64 hash, int *n)
 {
-	uint64		h = hash * UINT64CONST(0x9E3779B97F4A7C15);
+	uint64		h = hash;
 	int			i;
+
+	h = (h ^ (h >> 30)) * UINT64CONST(0xBF58476D1CE4E5B9);
+	h = (h ^ (h >> 27)) * UINT64CONST(0x94D049BB133111EB);
+	h ^= h >> 31;
 
 	for (i = 0; i < 4; i++)
 		n[i] = i * 32 + ((h >> (i * 5)) & 31);
@@ -373,17 +380,36 @@ sketch_age(void)
 
 	if (!pg_atomic_compare_exchange_u32(&shared->sketch_aging, &expected, 1))
 		return;
+	/* another backend may have halved it since this one looked */
+	if (pg_atomic_read_u64(&shared->sketch_lookups) < shared->sketch_period)
+	{
+		pg_atomic_write_u32(&shared->sketch_aging, 0);
+		return;
+	}
 	for (i = 0; i < n; i++)
 		w[i] = (w[i] >> 1) & UINT64CONST(0x7777777777777777);
 	pg_atomic_write_u64(&shared->sketch_lookups, 0);
 	pg_atomic_write_u32(&shared->sketch_aging, 0);
 }
 
+/* Add this backend's pending lookups to the shared count (also at exit). */
+static void
+sketch_flush(int code, Datum arg)
+{
+	uint32		pending = sketch_local;
+
+	sketch_local = 0;
+	if (pending > 0 &&
+		pg_atomic_add_fetch_u64(&shared->sketch_lookups, pending) >= shared->sketch_period)
+		sketch_age();
+}
+
 /*
  * Count one lookup of hash.  The counters are updated without locks: a
  * lost increment only blurs an estimate.  A saturated counter is only
  * read, so hot keys do not bounce its cache line between backends; the
- * shared lookup count is updated once per SKETCH_LOCAL_BATCH lookups.
+ * shared lookup count is updated once per SKETCH_LOCAL_BATCH lookups, and
+ * at backend exit, so that short sessions count too.
  */
 static void
 sketch_count(uint64 hash)
@@ -413,13 +439,13 @@ sketch_count(uint64 hash)
 				if (((n[i] & 1) ? byte >> 4 : byte & 15) == m)
 					block[n[i] >> 1] = byte + ((n[i] & 1) ? 16 : 1);
 			}
-	if (++sketch_local >= SKETCH_LOCAL_BATCH)
+	if (!exit_flush)
 	{
-		sketch_local = 0;
-		if (pg_atomic_add_fetch_u64(&shared->sketch_lookups, SKETCH_LOCAL_BATCH) >=
-			shared->sketch_period)
-			sketch_age();
+		before_shmem_exit(sketch_flush, (Datum) 0);
+		exit_flush = true;
 	}
+	if (++sketch_local >= SKETCH_LOCAL_BATCH)
+		sketch_flush(0, (Datum) 0);
 }
 
 /*
@@ -796,8 +822,11 @@ cachepg_stats_reset_time(void)
 uint64
 cachepg_metadata_bytes(void)
 {
-	return (uint64) index_size() + pg_atomic_read_u64(&shared->bytes) -
-		pg_atomic_read_u64(&shared->payload);
+	/* read without a lock: the two counters may be a store apart */
+	int64		blob_overhead = (int64) pg_atomic_read_u64(&shared->bytes) -
+		(int64) pg_atomic_read_u64(&shared->payload);
+
+	return (uint64) index_size() + Max(blob_overhead, 0);
 }
 
 void

@@ -74,8 +74,23 @@ cachepg_stats(PG_FUNCTION_ARGS)
 	values[i++] = Int64GetDatum(cachepg_counter(CC_NOT_ADMITTED));
 	values[i++] = Int64GetDatum(cachepg_metadata_bytes());
 	Assert(i == lengthof(values));
-	/* an older version's cache_stats() declares only the leading columns */
-	Assert(desc->natts <= i);
+
+	/*
+	 * An installation not yet updated declares an older cache_stats(): 1.1
+	 * has the leading 22 columns; 1.0 has the first 11, then the 6 from
+	 * entries to stats_reset.
+	 */
+	if (desc->natts == 17)
+	{
+		memmove(&values[11], &values[16], 6 * sizeof(Datum));
+		memmove(&nulls[11], &nulls[16], 6 * sizeof(bool));
+	}
+	else if (desc->natts != 22 && desc->natts != lengthof(values))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cache_stats() is declared with %d columns, which this version of cachepg does not know",
+						desc->natts),
+				 errhint("Run ALTER EXTENSION cachepg UPDATE.")));
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }
 
