@@ -30,6 +30,7 @@
 #include "miscadmin.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
+#include "storage/proc.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
 #include "utils/dsa.h"
@@ -78,7 +79,7 @@ typedef struct CacheShared
 	pg_atomic_uint64 bytes;
 	pg_atomic_uint64 payload;
 	pg_atomic_uint64 reset_time;
-	pg_atomic_uint64 counters[CC_NUM];
+	int32		counter_rows;	/* rows of counters after the sketch */
 	uint64		sketch_blocks;	/* a power of two */
 	uint64		sketch_period;	/* lookups between halvings */
 	pg_atomic_uint64 sketch_lookups;
@@ -89,6 +90,19 @@ static CacheShared *shared = NULL;
 static CacheSlot *slots = NULL;
 static int32 *buckets = NULL;
 static uint8 *sketch = NULL;
+
+/*
+ * The cache_stats() counters, one row per process that can have a PGPROC
+ * plus a last, shared row for the others: a hit then adds to a cache line
+ * no other backend writes.  cache_stats() sums the rows.
+ */
+typedef union CounterRow
+{
+	pg_atomic_uint64 c[CC_NUM];
+	char		pad[TYPEALIGN(PG_CACHE_LINE_SIZE, CC_NUM * sizeof(pg_atomic_uint64))];
+} CounterRow;
+
+static CounterRow *counter_rows = NULL;
 static uint32 sketch_local = 0;	/* lookups not yet added to the shared count */
 static bool exit_flush = false; /* sketch_flush registered for exit */
 static LWLockPadded *locks = NULL;
@@ -118,13 +132,21 @@ sketch_size(void)
 	return Max(mul_size(bucket_count(cachepg_max_entries), 8), SKETCH_BLOCK);
 }
 
+/* One row per backend, bgworker and auxiliary process, plus a shared one. */
+static int
+counter_row_count(void)
+{
+	return MaxBackends + NUM_AUXILIARY_PROCS + 1;
+}
+
 static Size
 index_size(void)
 {
 	return header_size() +
 		MAXALIGN(mul_size(sizeof(CacheSlot), cachepg_max_entries)) +
 		MAXALIGN(mul_size(sizeof(int32), bucket_count(cachepg_max_entries))) +
-		MAXALIGN(sketch_size());
+		MAXALIGN(sketch_size()) +
+		PG_CACHE_LINE_SIZE + mul_size(sizeof(CounterRow), counter_row_count());
 }
 
 /* The store's part of cachepg.memory, set by cachepg_store_request(). */
@@ -173,6 +195,8 @@ cachepg_store_startup(void)
 						 MAXALIGN(mul_size(sizeof(CacheSlot), cachepg_max_entries)));
 	sketch = (uint8 *) buckets +
 		MAXALIGN(mul_size(sizeof(int32), bucket_count(cachepg_max_entries)));
+	counter_rows = (CounterRow *) TYPEALIGN(PG_CACHE_LINE_SIZE,
+											sketch + MAXALIGN(sketch_size()));
 	locks = GetNamedLWLockTranche("cachepg");
 
 	if (!found)
@@ -192,8 +216,14 @@ cachepg_store_startup(void)
 		pg_atomic_init_u64(&shared->bytes, 0);
 		pg_atomic_init_u64(&shared->payload, 0);
 		pg_atomic_init_u64(&shared->reset_time, (uint64) GetCurrentTimestamp());
-		for (i = 0; i < CC_NUM; i++)
-			pg_atomic_init_u64(&shared->counters[i], 0);
+		shared->counter_rows = counter_row_count();
+		for (i = 0; i < shared->counter_rows; i++)
+		{
+			int			c;
+
+			for (c = 0; c < CC_NUM; c++)
+				pg_atomic_init_u64(&counter_rows[i].c[c], 0);
+		}
 		shared->sketch_blocks = sketch_size() / SKETCH_BLOCK;
 		shared->sketch_period = (uint64) shared->nslots * 10;
 		pg_atomic_init_u64(&shared->sketch_lookups, 0);
@@ -787,23 +817,36 @@ cachepg_snapshot_entries(bool with_blobs)
 void
 cachepg_count(CacheCounter c, uint64 n)
 {
-	if (shared != NULL && n > 0)
-		pg_atomic_fetch_add_u64(&shared->counters[c], n);
+	int			row;
+
+	if (shared == NULL || n == 0)
+		return;
+	row = (MyProc != NULL && MyProc->pgprocno < shared->counter_rows - 1) ?
+		MyProc->pgprocno : shared->counter_rows - 1;
+	pg_atomic_fetch_add_u64(&counter_rows[row].c[c], n);
 }
 
 uint64
 cachepg_counter(CacheCounter c)
 {
-	return pg_atomic_read_u64(&shared->counters[c]);
+	uint64		sum = 0;
+	int			i;
+
+	for (i = 0; i < shared->counter_rows; i++)
+		sum += pg_atomic_read_u64(&counter_rows[i].c[c]);
+	return sum;
 }
 
+/* Zero the counters; increments racing with this may survive it. */
 void
 cachepg_stats_reset(void)
 {
 	int			i;
+	int			c;
 
-	for (i = 0; i < CC_NUM; i++)
-		pg_atomic_write_u64(&shared->counters[i], 0);
+	for (i = 0; i < shared->counter_rows; i++)
+		for (c = 0; c < CC_NUM; c++)
+			pg_atomic_write_u64(&counter_rows[i].c[c], 0);
 	pg_atomic_write_u64(&shared->reset_time, (uint64) GetCurrentTimestamp());
 }
 
