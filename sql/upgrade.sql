@@ -1,5 +1,6 @@
 -- An installation of an older version keeps working with this library, and
 -- ALTER EXTENSION ... UPDATE brings it to the current version.
+\set regress_db :DBNAME
 CREATE DATABASE cachepg_upgrade;
 \c cachepg_upgrade
 -- each version's cache_stats() gets its own columns right (this instance:
@@ -15,5 +16,5 @@ SELECT extversion FROM pg_extension WHERE extname = 'cachepg';
 SELECT max_entries, memory_bytes, stats_reset <= now() AS reset_in_past,
        not_admitted >= 0 AS ok, metadata_bytes > 0 AS ok
   FROM cache_stats();
-\c contrib_regression
+\c :regress_db
 DROP DATABASE cachepg_upgrade;
