@@ -379,10 +379,17 @@ sketch_counters(uint64 hash, int *n)
 	return sketch + ((h >> 32) & (shared->sketch_blocks - 1)) * SKETCH_BLOCK;
 }
 
+/* Counter n of a block, from the byte holding it. */
+static inline int
+nibble_of(uint8 byte, int n)
+{
+	return (n & 1) ? byte >> 4 : byte & 15;
+}
+
 static inline int
 nibble(const uint8 *block, int n)
 {
-	return (n & 1) ? block[n >> 1] >> 4 : block[n >> 1] & 15;
+	return nibble_of(block[n >> 1], n);
 }
 
 /* How often hash was looked up lately (a count-min estimate, 0..15). */
@@ -466,7 +473,7 @@ sketch_count(uint64 hash)
 			{
 				uint8		byte = block[n[i] >> 1];
 
-				if (((n[i] & 1) ? byte >> 4 : byte & 15) == m)
+				if (nibble_of(byte, n[i]) == m)
 					block[n[i] >> 1] = byte + ((n[i] & 1) ? 16 : 1);
 			}
 	if (!exit_flush)
