@@ -142,23 +142,32 @@ want 1 && for mode in prepared simple; do
     done
 done
 
+# point_script NAME KEYS: a script calling for one of the first KEYS rows of
+# bench_rows; load_points puts all 10,000 in the cache
+point_script() {
+    script "$1" <<SQL
+\\set id random(1, $2)
+SELECT * FROM cache_get_or_run('SELECT id, name FROM bench_rows WHERE id = \$1', 0, :id::int) AS t(id int, name text);
+SQL
+}
+load_points() {
+    psql_q -c "SELECT count(*) FROM generate_series(1, 10000) i, cache_get_or_run('SELECT id, name FROM bench_rows WHERE id = \$1', 0, i) AS t(id int, name text)" >/dev/null
+}
+
 # 2. Hit vs direct #########################################################
 if want 2; then
 script point_direct <<'SQL'
 \set id random(1, 10000)
 SELECT id, name FROM bench_rows WHERE id = :id;
 SQL
-script point_hit <<'SQL'
-\set id random(1, 10000)
-SELECT * FROM cache_get_or_run('SELECT id, name FROM bench_rows WHERE id = $1', 0, :id::int) AS t(id int, name text);
-SQL
+point_script point_hit 10000
 script agg_direct <<'SQL'
 SELECT g, count(*), sum(v) FROM big GROUP BY g ORDER BY g;
 SQL
 script agg_hit <<'SQL'
 SELECT * FROM cache_get_or_run('SELECT g, count(*), sum(v) FROM big GROUP BY g ORDER BY g', 0) AS t(g int, n bigint, s bigint);
 SQL
-psql_q -c "SELECT count(*) FROM generate_series(1, 10000) i, cache_get_or_run('SELECT id, name FROM bench_rows WHERE id = \$1', 0, i) AS t(id int, name text)" >/dev/null
+load_points
 log "2. hit vs direct"
 rounds s2 prepared 2 point_direct point_hit agg_direct agg_hit
 rrow "2. cheap point query: hit / direct" s2 prepared 2 point_hit point_direct "" "report"
@@ -200,15 +209,9 @@ script const1 <<'SQL'
 \set id random(1, 10)
 SELECT :id AS id, 'name' AS name;
 SQL
-script hot <<'SQL'
-\set id random(1, 10)
-SELECT * FROM cache_get_or_run('SELECT id, name FROM bench_rows WHERE id = $1', 0, :id::int) AS t(id int, name text);
-SQL
-script many <<'SQL'
-\set id random(1, 10000)
-SELECT * FROM cache_get_or_run('SELECT id, name FROM bench_rows WHERE id = $1', 0, :id::int) AS t(id int, name text);
-SQL
-psql_q -c "SELECT count(*) FROM generate_series(1, 10000) i, cache_get_or_run('SELECT id, name FROM bench_rows WHERE id = \$1', 0, i) AS t(id int, name text)" >/dev/null
+point_script hot 10
+point_script many 10000
+load_points
 for c in 1 2 8 32 64; do
     log "5. concurrency: $c clients"
     rounds s5 prepared "$c" const1 hot many
