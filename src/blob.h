@@ -3,9 +3,10 @@
  *		Layout of a stored entry's bytes, shared by run.c (which writes and
  *		serves them) and views.c (which shows them).
  *
- * A blob is this header, the key bytes (key.h), the dependencies (deps.c),
- * the generations it was computed under (invalidate.h), the composite
- * layouts and the rows (result.c), the rows at a MAXALIGN'd offset.
+ * A blob is this header, the key bytes (key.h), the composite layouts and
+ * the rows (result.c), the rows at a MAXALIGN'd offset, then the
+ * dependencies (deps.c) and the generations it was computed under
+ * (invalidate.h): the dependencies are complete only once the query ran.
  */
 #ifndef CACHEPG_BLOB_H
 #define CACHEPG_BLOB_H
@@ -25,6 +26,8 @@ typedef struct BlobHeader
 	uint32		typelen;
 	uint32		rowoff;
 	uint32		flags;
+	uint64		keygen_sql;		/* cache_invalidate() generations of the */
+	uint64		keygen_q;		/* text and of text + parameters (store.h) */
 } BlobHeader;
 
 /* Stored only because the caller opted in (cachepg.store_uncacheable). */

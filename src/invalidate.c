@@ -37,6 +37,7 @@
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_trigger.h"
+#include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -46,7 +47,6 @@
 #include "nodes/parsenodes.h"
 #include "parser/parse_func.h"
 #include "replication/logicalworker.h"
-#include "replication/walsender.h"
 #include "storage/lwlock.h"
 #include "storage/procarray.h"
 #include "storage/shmem.h"
@@ -61,9 +61,11 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "cachepg.h"
+#include "deps.h"
 #include "invalidate.h"
 #include "store.h"
 
@@ -81,6 +83,8 @@ typedef struct WatchSlot
 	pg_atomic_uint64 last_xid;	/* FullTransactionId of the newest committed
 								 * writer */
 	pg_atomic_uint32 inflight;	/* transactions writing it now */
+	pg_atomic_uint32 dropped;	/* 1: its relation's drop committed, so the
+								 * slot may be given to another table */
 } WatchSlot;
 
 typedef struct WatchKey
@@ -129,6 +133,17 @@ static LWLock *wlock = NULL;
 
 /* This backend: slots this transaction marked; the record it reserved. */
 static List *xact_slots = NIL;
+
+/*
+ * Relations with a slot this transaction dropped, and (from pre-commit on)
+ * the slots of those whose drop it is committing: their slots become free
+ * once the commit is visible.  Both in TopMemoryContext.
+ */
+static List *xact_dropped = NIL;
+static List *xact_freed = NIL;
+
+/* The database a DROP DATABASE under way drops. */
+static Oid	dropping_db = InvalidOid;
 static uint64 xact_fxid = 0;
 static int	reserved_record = -1;
 
@@ -211,6 +226,7 @@ cachepg_watch_startup(void)
 			pg_atomic_init_u64(&wslots[i].gen, 1);
 			pg_atomic_init_u64(&wslots[i].last_xid, 0);
 			pg_atomic_init_u32(&wslots[i].inflight, 0);
+			pg_atomic_init_u32(&wslots[i].dropped, 0);
 		}
 	}
 	memset(&info, 0, sizeof(info));
@@ -236,16 +252,61 @@ bump(int32 slot)
 }
 
 /*
+ * A slot for key, under the exclusive map lock: a new one while there are,
+ * else one whose relation's drop committed and that nobody is writing.  A
+ * slot given to another table gets a new generation, and generations never
+ * come back, so an entry or load that remembered it for the dropped table
+ * can never match again.  -1 when every slot is in use.
+ */
+static int32
+slot_assign(const WatchKey *key)
+{
+	int32		s = -1;
+	int32		i;
+	WatchEntry *e;
+	bool		found;
+
+	if (wshared->nslots < wshared->maxslots)
+		s = wshared->nslots;
+	else
+		for (i = 1; i < wshared->nslots && s < 0; i++)
+			if (pg_atomic_read_u32(&wslots[i].dropped) != 0 &&
+				pg_atomic_read_u32(&wslots[i].inflight) == 0)
+			{
+				WatchKey	old;
+
+				memset(&old, 0, sizeof(old));
+				old.dbid = wslots[i].dbid;
+				old.relid = wslots[i].relid;
+				hash_search(wmap, &old, HASH_REMOVE, NULL);
+				s = i;
+			}
+	if (s < 0)
+		return -1;
+	e = hash_search(wmap, key, HASH_ENTER_NULL, &found);
+	if (e == NULL)
+		return -1;				/* cannot happen: the map has room for every slot */
+	if (s == wshared->nslots)
+		wshared->nslots++;
+	wslots[s].dbid = key->dbid;
+	wslots[s].relid = key->relid;
+	pg_atomic_write_u32(&wslots[s].dropped, 0);
+	bump(s);
+	e->slot = s;
+	return s;
+}
+
+/*
  * The slot of (this database, relid), created if missing and create is
  * set.  -1 when there is none (or the table is full; writers then fall
- * back to the global slot).
+ * back to the global slot).  A slot whose relation was dropped is found
+ * again only by a relation with the same OID, which takes it over.
  */
 static int32
 slot_lookup(Oid relid, bool create)
 {
 	WatchKey	key;
 	WatchEntry *e;
-	bool		found;
 	int32		s = -1;
 
 	memset(&key, 0, sizeof(key));
@@ -257,30 +318,23 @@ slot_lookup(Oid relid, bool create)
 	if (e)
 		s = e->slot;
 	LWLockRelease(wlock);
-	if (s >= 0 || !create)
+	if ((s >= 0 && pg_atomic_read_u32(&wslots[s].dropped) == 0) || !create)
 		return s;
 
 	LWLockAcquire(wlock, LW_EXCLUSIVE);
-	if (wshared->nslots < wshared->maxslots)
+	e = hash_search(wmap, &key, HASH_FIND, NULL);
+	if (e)
 	{
-		e = hash_search(wmap, &key, HASH_ENTER_NULL, &found);
-		if (e && found)
-			s = e->slot;
-		else if (e)
+		s = e->slot;
+		if (pg_atomic_read_u32(&wslots[s].dropped) != 0)
 		{
-			s = wshared->nslots++;
-			wslots[s].dbid = key.dbid;
-			wslots[s].relid = relid;
+			/* the OID came back for a new relation */
+			pg_atomic_write_u32(&wslots[s].dropped, 0);
 			bump(s);
-			e->slot = s;
 		}
 	}
 	else
-	{
-		e = hash_search(wmap, &key, HASH_FIND, NULL);
-		if (e)
-			s = e->slot;
-	}
+		s = slot_assign(&key);
 	LWLockRelease(wlock);
 	return s;
 }
@@ -401,6 +455,17 @@ can_mark(void)
 	return ready() && IsTransactionState() && !IsParallelWorker();
 }
 
+/*
+ * cache_clear(): every entry, and every load under way, is stale from now
+ * on (the global slot, on which all of them depend, moves).
+ */
+void
+cachepg_invalidate_all(void)
+{
+	if (ready())
+		bump(CACHEPG_GLOBAL_SLOT);
+}
+
 void
 cachepg_mark_global(void)
 {
@@ -516,6 +581,19 @@ resource_release(ResourceReleasePhase phase, bool isCommit, bool isTopLevel,
 			pg_usleep((long) cachepg_test_delay_release_ms * 1000L);
 		release_xact_slots(isCommit);
 	}
+	if (xact_freed != NIL)
+	{
+		ListCell   *lc;
+
+		/* after the release: a freed slot is reused only once nobody writes it */
+		if (isCommit)
+			foreach(lc, xact_freed)
+				pg_atomic_write_u32(&wslots[lfirst_int(lc)].dropped, 1);
+		list_free(xact_freed);
+		xact_freed = NIL;
+	}
+	list_free(xact_dropped);
+	xact_dropped = NIL;
 	/* logical replication apply finishes prepared transactions without SQL */
 	if (wshared->nprepared > 0 && IsLogicalWorker())
 		sweep_prepared();
@@ -626,6 +704,35 @@ sweep_prepared(void)
 	}
 }
 
+/*
+ * Before commit, while catalogs can still be read: of the relations this
+ * transaction dropped, those still gone as it commits (a subtransaction
+ * may have rolled a drop back) give their slots up at commit.
+ */
+static void
+free_dropped_slots(void)
+{
+	ListCell   *lc;
+	List	   *freed = NIL;
+	MemoryContext old;
+
+	foreach(lc, xact_dropped)
+	{
+		Oid			relid = lfirst_oid(lc);
+		int32		s;
+
+		if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+			continue;
+		s = slot_lookup(relid, false);
+		if (s > CACHEPG_GLOBAL_SLOT)
+			freed = lappend_int(freed, s);
+	}
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	xact_freed = list_copy(freed);
+	MemoryContextSwitchTo(old);
+	list_free(freed);
+}
+
 static void
 xact_callback(XactEvent event, void *arg)
 {
@@ -636,8 +743,12 @@ xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PARALLEL_PRE_COMMIT:
 			xact_fxid = U64FromFullTransactionId(GetTopFullTransactionIdIfAny());
+			free_dropped_slots();
 			break;
 		case XACT_EVENT_PRE_PREPARE:
+			/* a prepared drop keeps its slot (COMMIT PREPARED is elsewhere) */
+			list_free(xact_dropped);
+			xact_dropped = NIL;
 			reserve_record();
 			break;
 		case XACT_EVENT_PREPARE:
@@ -975,6 +1086,11 @@ check_watchable(Oid relid)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is a system catalog", get_rel_name(relid)),
 				 errdetail("Catalogs cannot carry triggers; results that read them are not stored.")));
+	if (kind == RELKIND_SEQUENCE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is a sequence", get_rel_name(relid)),
+				 errdetail("A sequence changes without any write that triggers could see; results that read one are not stored.")));
 	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
@@ -1124,11 +1240,19 @@ cachepg_tables(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int32		n,
 				i;
+	Oid		   *rels;
 
 	cachepg_require_store();
 	InitMaterializedSRF(fcinfo, 0);
+	/* who owns which slot, read under the lock (a slot may be reassigned) */
 	LWLockAcquire(wlock, LW_SHARED);
 	n = wshared->nslots;
+	rels = palloc(sizeof(Oid) * n);
+	for (i = 0; i < n; i++)
+		rels[i] = (i == CACHEPG_GLOBAL_SLOT ||
+				   (wslots[i].dbid == MyDatabaseId &&
+					pg_atomic_read_u32(&wslots[i].dropped) == 0)) ?
+			wslots[i].relid : InvalidOid;
 	LWLockRelease(wlock);
 	for (i = 0; i < n; i++)
 	{
@@ -1136,12 +1260,12 @@ cachepg_tables(PG_FUNCTION_ARGS)
 		bool		nulls[5] = {0};
 		uint64		last;
 
-		if (i != CACHEPG_GLOBAL_SLOT && wslots[i].dbid != MyDatabaseId)
+		if (i != CACHEPG_GLOBAL_SLOT && !OidIsValid(rels[i]))
 			continue;
 		if (i == CACHEPG_GLOBAL_SLOT)
 			nulls[0] = true;
 		else
-			values[0] = ObjectIdGetDatum(wslots[i].relid);
+			values[0] = ObjectIdGetDatum(rels[i]);
 		values[1] = Int64GetDatum((int64) pg_atomic_read_u64(&wslots[i].gen));
 		values[2] = Int32GetDatum((int32) pg_atomic_read_u32(&wslots[i].inflight));
 		last = pg_atomic_read_u64(&wslots[i].last_xid);
@@ -1152,7 +1276,7 @@ cachepg_tables(PG_FUNCTION_ARGS)
 		nulls[4] = true;
 		if (i != CACHEPG_GLOBAL_SLOT)
 		{
-			Relation	rel = try_relation_open(wslots[i].relid, AccessShareLock);
+			Relation	rel = try_relation_open(rels[i], AccessShareLock);
 
 			if (rel)
 			{
@@ -1163,6 +1287,7 @@ cachepg_tables(PG_FUNCTION_ARGS)
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	pfree(rels);
 	return (Datum) 0;
 }
 
@@ -1174,16 +1299,89 @@ rv_relid(RangeVar *rv)
 	return rv ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
 }
 
-/* Mark a DDL target, or everything when it cannot be resolved. */
+static bool
+is_temp_relation(Oid relid)
+{
+	return OidIsValid(relid) && get_rel_persistence(relid) == RELPERSISTENCE_TEMP;
+}
+
+/*
+ * Mark a DDL target, or everything when it cannot be resolved.  A temporary
+ * relation changes nothing any other session can be served: no mark (and
+ * no slot taken).
+ */
 static void
 mark_target(RangeVar *rv)
 {
 	Oid			relid = rv_relid(rv);
 
+	if (is_temp_relation(relid))
+		return;
 	if (OidIsValid(relid))
 		cachepg_mark_relation(relid);
 	else
 		cachepg_mark_global();
+}
+
+/* Whether a name list is qualified with pg_temp (this session's own). */
+static bool
+names_temp_schema(List *names)
+{
+	return list_length(names) >= 2 &&
+		strcmp(strVal(list_nth(names, list_length(names) - 2)), "pg_temp") == 0;
+}
+
+/*
+ * DROP: dropping only this session's temporary objects (or nothing that
+ * exists) changes no shared result; anything else marks everything.
+ * Dropping an index changes no result.
+ */
+static void
+mark_drop(DropStmt *stmt)
+{
+	ListCell   *lc;
+
+	switch (stmt->removeType)
+	{
+		case OBJECT_INDEX:
+			return;
+		case OBJECT_TABLE:
+		case OBJECT_VIEW:
+		case OBJECT_MATVIEW:
+		case OBJECT_SEQUENCE:
+		case OBJECT_FOREIGN_TABLE:
+			foreach(lc, stmt->objects)
+			{
+				Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(lfirst(lc)),
+													 NoLock, true);
+
+				if (OidIsValid(relid) && !is_temp_relation(relid))
+				{
+					cachepg_mark_global();
+					return;
+				}
+			}
+			return;
+		case OBJECT_FUNCTION:
+		case OBJECT_PROCEDURE:
+		case OBJECT_ROUTINE:
+		case OBJECT_AGGREGATE:
+			foreach(lc, stmt->objects)
+			{
+				Oid			fn = LookupFuncWithArgs(stmt->removeType,
+													lfirst_node(ObjectWithArgs, lc), true);
+
+				if (OidIsValid(fn) && !isTempNamespace(get_func_namespace(fn)))
+				{
+					cachepg_mark_global();
+					return;
+				}
+			}
+			return;
+		default:
+			cachepg_mark_global();
+			return;
+	}
 }
 
 /*
@@ -1240,9 +1438,29 @@ before_utility(Node *tree)
 		case T_CreateStatsStmt:
 		case T_AlterStatsStmt:
 			break;
+		case T_AlterSeqStmt:	/* a sequence is never a dependency */
+			break;
 		case T_CreateStmt:
 			if (((CreateStmt *) tree)->relation->relpersistence != RELPERSISTENCE_TEMP)
 				cachepg_mark_global();
+			break;
+		case T_CreateSeqStmt:
+			if (((CreateSeqStmt *) tree)->sequence->relpersistence != RELPERSISTENCE_TEMP)
+				cachepg_mark_global();
+			break;
+		case T_ViewStmt:
+			if (((ViewStmt *) tree)->view->relpersistence != RELPERSISTENCE_TEMP)
+				cachepg_mark_global();
+			break;
+		case T_CreateFunctionStmt:
+			if (!names_temp_schema(((CreateFunctionStmt *) tree)->funcname))
+				cachepg_mark_global();
+			break;
+		case T_DropStmt:
+			mark_drop((DropStmt *) tree);
+			break;
+		case T_DropdbStmt:
+			dropping_db = get_database_oid(((DropdbStmt *) tree)->dbname, true);
 			break;
 		case T_CreateTableAsStmt:
 			if (((CreateTableAsStmt *) tree)->into->rel->relpersistence != RELPERSISTENCE_TEMP)
@@ -1256,6 +1474,8 @@ before_utility(Node *tree)
 				AlterTableStmt *at = (AlterTableStmt *) tree;
 				ListCell   *lc;
 
+				if (is_temp_relation(rv_relid(at->relation)))
+					break;		/* a temporary child changes only this session */
 				mark_target(at->relation);
 				foreach(lc, at->cmds)
 				{
@@ -1265,6 +1485,9 @@ before_utility(Node *tree)
 						cmd->subtype == AT_DetachPartition ||
 						cmd->subtype == AT_DetachPartitionFinalize)
 						mark_target(((PartitionCmd *) cmd->def)->name);
+					else if (cmd->subtype == AT_AddInherit ||
+							 cmd->subtype == AT_DropInherit)
+						mark_target((RangeVar *) cmd->def);	/* the parent */
 				}
 				break;
 			}
@@ -1273,6 +1496,8 @@ before_utility(Node *tree)
 				RenameStmt *rs = (RenameStmt *) tree;
 
 				/* a column rename changes only its table's results */
+				if (rs->relation && is_temp_relation(rv_relid(rs->relation)))
+					break;
 				if (rs->relation && (rs->renameType == OBJECT_COLUMN ||
 									 rs->renameType == OBJECT_TABCONSTRAINT ||
 									 rs->renameType == OBJECT_TRIGGER ||
@@ -1311,8 +1536,8 @@ watch_new_child(Oid relid)
 	List	   *parents;
 	ListCell   *lc;
 
-	if (!OidIsValid(relid))
-		return;
+	if (!OidIsValid(relid) || is_temp_relation(relid))
+		return;					/* nobody else reads through a temporary child */
 	parents = cachepg_relation_ancestors(relid);
 	foreach(lc, parents)
 	{
@@ -1326,6 +1551,21 @@ watch_new_child(Oid relid)
 			return;
 		}
 	}
+}
+
+/* A dropped database's tables give their slots up (nobody is connected). */
+static void
+free_database_slots(Oid dbid)
+{
+	int32		i,
+				n;
+
+	LWLockAcquire(wlock, LW_SHARED);
+	n = wshared->nslots;
+	for (i = 1; i < n; i++)
+		if (wslots[i].dbid == dbid)
+			pg_atomic_write_u32(&wslots[i].dropped, 1);
+	LWLockRelease(wlock);
 }
 
 static void
@@ -1342,6 +1582,11 @@ after_utility(Node *tree)
 					sweep_prepared();
 				break;
 			}
+		case T_DropdbStmt:
+			if (OidIsValid(dropping_db))
+				free_database_slots(dropping_db);
+			dropping_db = InvalidOid;
+			break;
 		case T_CreateStmt:
 			{
 				CreateStmt *cs = (CreateStmt *) tree;
@@ -1392,6 +1637,37 @@ utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 }
 
 /*
+ * Whether a function lives in this session's temporary schema (no other
+ * session can call it).  Read with SnapshotSelf: at OAT_POST_CREATE the
+ * new row is not visible to the catalog caches yet.
+ */
+static bool
+function_is_temp(Oid funcid)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		temp = false;
+	Oid			tempns,
+				temptoastns;
+
+	GetTempNamespaceState(&tempns, &temptoastns);
+	if (!OidIsValid(tempns))
+		return false;
+	rel = table_open(ProcedureRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_proc_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(funcid));
+	scan = systable_beginscan(rel, ProcedureOidIndexId, true, SnapshotSelf, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		temp = isTempNamespace(((Form_pg_proc) GETSTRUCT(tup))->pronamespace);
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return temp;
+}
+
+/*
  * Object access: catalog changes to relations that reach us without a
  * recognisable utility statement mark the relation; any change to a
  * function (CREATE OR REPLACE, ALTER, DROP) marks everything, since
@@ -1403,13 +1679,26 @@ object_access(ObjectAccessType access, Oid classId, Oid objectId, int subId,
 {
 	if (prev_object_access)
 		prev_object_access(access, classId, objectId, subId, arg);
+	if (access == OAT_NAMESPACE_SEARCH)
+	{
+		/* an explicitly qualified name passed its USAGE check (deps.c) */
+		if (((ObjectAccessNamespaceSearch *) arg)->ereport_on_violation)
+			cachepg_names_note(objectId);
+		return;
+	}
 	if (!IsUnderPostmaster || !can_mark())
 		return;
 	if (classId == RelationRelationId && access == OAT_DROP)
 	{
 		/* only a relation some result was computed from has a slot */
 		if (slot_lookup(objectId, false) >= 0)
+		{
+			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+			xact_dropped = list_append_unique_oid(xact_dropped, objectId);
+			MemoryContextSwitchTo(old);
 			cachepg_mark_relation(objectId);
+		}
 	}
 	else if (classId == RelationRelationId && access == OAT_POST_ALTER &&
 			 !((ObjectAccessPostAlter *) arg)->is_internal)
@@ -1429,15 +1718,19 @@ object_access(ObjectAccessType access, Oid classId, Oid objectId, int subId,
 			cachepg_mark_relation(objectId);
 	}
 	else if (classId == ProcedureRelationId &&
-			 (access == OAT_POST_CREATE || access == OAT_POST_ALTER || access == OAT_DROP))
+			 (access == OAT_POST_CREATE || access == OAT_POST_ALTER || access == OAT_DROP) &&
+			 !function_is_temp(objectId))
 		cachepg_mark_global();
 }
 
 /*
- * Relcache invalidation: forget cached ancestor lists.  A full reset means
- * messages were lost, so everything is stale (a backstop: our own marks do
- * not depend on these messages); parallel workers and WAL senders reset
- * on start-up and while decoding, not because anything was lost.
+ * Relcache invalidation: forget cached ancestor lists.  Nothing is marked
+ * here: every change is marked by the backend that makes it (triggers, the
+ * utility and object-access hooks), never through these messages.  A full
+ * reset only says that this backend fell behind the message queue (any
+ * session's burst of catalog changes, temporary tables included, can cause
+ * one elsewhere); it used to move the global generation, which flushed
+ * every database's entries at random.
  */
 static void
 relcache_callback(Datum arg, Oid relid)
@@ -1461,8 +1754,6 @@ relcache_callback(Datum arg, Oid relid)
 			hash_search(relinfo, &ri->relid, HASH_REMOVE, NULL);
 		}
 	}
-	if (!OidIsValid(relid) && ready() && !IsParallelWorker() && !am_walsender)
-		bump(CACHEPG_GLOBAL_SLOT);
 }
 
 /* Install callbacks and hooks; from _PG_init while preloading. */

@@ -8,9 +8,10 @@
  * write starts and again when the writing transaction ends), a count of
  * transactions writing it right now, and the newest committed writer's XID.
  * Slot 0 is the global slot: every entry depends on it, and DDL whose
- * target is unclear marks it.  Slots are never reused for another table
- * while the server runs, and generations only grow, so a stale (slot,
- * generation) pair never matches again.
+ * target is unclear marks it.  A slot whose table's drop committed (or
+ * whose database was dropped) may be given to another table once nobody
+ * writes it; it then takes a new generation, and generations only grow, so
+ * a stale (slot, generation) pair never matches again.
  */
 #ifndef CACHEPG_INVALIDATE_H
 #define CACHEPG_INVALIDATE_H
@@ -36,6 +37,7 @@ extern void cachepg_invalidate_init(void);
 /* writers */
 extern void cachepg_mark_relation(Oid relid);
 extern void cachepg_mark_global(void);
+extern void cachepg_invalidate_all(void);
 
 /* loaders and hits */
 extern int32 cachepg_slot_for(Oid relid);

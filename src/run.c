@@ -20,6 +20,7 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -85,6 +86,7 @@ typedef struct CacheReceiver
 
 static bool notice_not_loaded = false;
 static bool notice_disabled = false;
+static bool notice_sequence = false;
 
 /* The query parameters after ttl: separate arguments or a VARIADIC array. */
 static void
@@ -292,6 +294,18 @@ marks_seen_by(const char *data, int32 n, Snapshot snapshot)
 	return true;
 }
 
+/*
+ * Whether no cache_invalidate() of the entry's text or its text and
+ * parameters came since the entry's load began (cache_clear() moves the
+ * global generation instead).
+ */
+static bool
+keygens_current(const BlobHeader *h, const CacheKey *key)
+{
+	return cachepg_keygen(key->sqlhash) == h->keygen_sql &&
+		cachepg_keygen(key->qhash) == h->keygen_q;
+}
+
 /* Serve a hit; false means miss (absent, expired, other key, or stale). */
 static bool
 serve_hit(CacheCall *call, CacheKey *key)
@@ -315,7 +329,8 @@ serve_hit(CacheCall *call, CacheKey *key)
 		pfree(blob);
 		return false;
 	}
-	if (!cachepg_deps_recheck(blob + h->depoff, h->deplen) ||
+	if (!keygens_current(h, key) ||
+		!cachepg_deps_recheck(blob + h->depoff, h->deplen) ||
 		!marks_current(blob + h->markoff, h->nmarks) ||
 		(stored = cachepg_result_desc(blob + h->rowoff, &stale)) == NULL ||
 		!layout_unchanged(stored, blob + h->typeoff, h->typelen))
@@ -541,6 +556,14 @@ report_unwatched(List *unwatched)
 
 		if (name == NULL)
 			continue;
+		if (get_rel_relkind(r) != RELKIND_RELATION &&
+			get_rel_relkind(r) != RELKIND_PARTITIONED_TABLE)
+		{
+			/* nothing can watch it: promise nothing */
+			ereport(NOTICE,
+					(errmsg("cachepg did not store this result: \"%s\" cannot be watched", name)));
+			continue;
+		}
 		ask = cachepg_auto_watch && may_read(r);
 		ereport(NOTICE,
 				(errmsg("cachepg did not store this result: table \"%s\" is not watched", name),
@@ -599,7 +622,7 @@ xact_may_store(void)
  * then store only if no mark moved.
  */
 static void
-run_query(CacheCall *call, CacheKey *key)
+load(CacheCall *call, CacheKey *key, NameRecorder *names)
 {
 	SPIPlanPtr	plan;
 	SPIPlanPtr	exec_plan;
@@ -619,6 +642,8 @@ run_query(CacheCall *call, CacheKey *key)
 	ParamListInfo params = NULL;
 	CacheMark	global;
 	bool		global_ok = false;
+	uint64		keygen_sql = 0;
+	uint64		keygen_q = 0;
 	List	   *rels = NIL;
 	List	   *unwatched = NIL;
 	uint64		reanalyses_before = 0;
@@ -630,8 +655,14 @@ run_query(CacheCall *call, CacheKey *key)
 
 	if (key != NULL)
 	{
-		/* DDL of unclear target (functions, ...) that ended is seen by the planner */
+		/*
+		 * DDL of unclear target (functions, ...) that ended is seen by the
+		 * planner; cache_clear() and cache_invalidate() calls that start
+		 * from now on keep this load from being served.
+		 */
 		global_ok = cachepg_read_mark(CACHEPG_GLOBAL_SLOT, &global);
+		keygen_sql = cachepg_keygen(key->sqlhash);
+		keygen_q = cachepg_keygen(key->qhash);
 		AcceptInvalidationMessages();
 	}
 
@@ -653,10 +684,16 @@ run_query(CacheCall *call, CacheKey *key)
 		int			len = raw->stmt_len > 0 ? raw->stmt_len : call->sqllen - loc;
 		char	   *wrapped;
 
-		/* the statement alone (no trailing ';'), then a newline to end a comment */
-		wrapped = psprintf("SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(q)), '[]'::pg_catalog.jsonb) FROM (\n%.*s\n) q",
+		/*
+		 * The statement alone (no trailing ';'), then a newline to end a
+		 * comment.  "q.*" names the subquery's whole row whatever its
+		 * columns are called (a plain "q" would mean a column named q).
+		 */
+		wrapped = psprintf("SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(q.*)), '[]'::pg_catalog.jsonb) FROM (\n%.*s\n) q",
 						   len, call->sql + loc);
+		names->paused = true;
 		exec_plan = SPI_prepare(wrapped, call->nparams, call->argtypes);
+		names->paused = false;
 		if (exec_plan == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	}
@@ -687,6 +724,15 @@ run_query(CacheCall *call, CacheKey *key)
 			ereport(DEBUG1,
 					(errmsg("cachepg: result not stored: the query uses %s",
 							deps.reason)));
+			if (OidIsValid(deps.sequence) && !notice_sequence)
+			{
+				/* a common surprise, so said once per session */
+				ereport(NOTICE,
+						(errmsg("cachepg does not store results that read sequence \"%s\"",
+								get_rel_name(deps.sequence)),
+						 errdetail("A sequence changes without any write that cachepg's triggers could see.")));
+				notice_sequence = true;
+			}
 		}
 		else if (!xact_may_store())
 			store = false;
@@ -708,7 +754,8 @@ run_query(CacheCall *call, CacheKey *key)
 				cachepg_count(CC_WRITE_CONFLICTS, 1);
 				store = false;
 			}
-			else if (!read_marks(rels, &marks, old_snapshot))
+			else if (!read_marks(list_concat_unique_oid(list_copy(rels), deps.typrels),
+								 &marks, old_snapshot))
 				store = false;
 			else
 			{
@@ -762,18 +809,15 @@ run_query(CacheCall *call, CacheKey *key)
 		hdr.sqllen = key->sqllen;
 		hdr.paramlen = key->paramlen;
 		hdr.nparams = call->nparams;
-		hdr.depoff = blob.len;
-		cachepg_deps_serialize(&deps, &blob);
-		hdr.deplen = blob.len - hdr.depoff;
-		hdr.markoff = blob.len;
-		appendBinaryStringInfo(&blob, marks.data, marks.len);
-		hdr.nmarks = marks.len / sizeof(CacheMark);
+		hdr.keygen_sql = keygen_sql;
+		hdr.keygen_q = keygen_q;
 		hdr.typeoff = blob.len;
 		appendBinaryStringInfo(&blob, layout.data, layout.len);
 		hdr.typelen = layout.len;
 		hdr.flags = opted_in ? BLOB_OPTED_IN : 0;
 		cachepg_result_begin(&writer, &blob, exec_ps->resultDesc,
-							 (Size) cachepg_max_entry_size_kb * 1024);
+							 Min((Size) cachepg_max_entry_size_kb * 1024,
+								 cachepg_store_max_size()));
 		hdr.rowoff = writer.hdr;
 		recv.writer = &writer;
 		MemoryContextSwitchTo(old);
@@ -791,7 +835,21 @@ run_query(CacheCall *call, CacheKey *key)
 
 	if (store)
 	{
+		Size		row_bytes;
+
+		/*
+		 * The dependencies after the rows: the schemas the statement looked
+		 * names up in are known only once it ran.
+		 */
 		cachepg_result_end(&writer);
+		row_bytes = cachepg_result_row_bytes(&writer);
+		deps.namespaces = names->namespaces;
+		hdr.depoff = blob.len;
+		cachepg_deps_serialize(&deps, &blob);
+		hdr.deplen = blob.len - hdr.depoff;
+		hdr.markoff = blob.len;
+		appendBinaryStringInfo(&blob, marks.data, marks.len);
+		hdr.nmarks = marks.len / sizeof(CacheMark);
 		if (cachepg_test_store_lock > 0)
 		{
 			/* for tests: hold the loader between its run and its store */
@@ -803,12 +861,14 @@ run_query(CacheCall *call, CacheKey *key)
 		if (writer.too_large)
 			cachepg_count(CC_TOO_LARGE, 1);
 		else if (!marks_current(blob.data + hdr.markoff, hdr.nmarks) ||
+				 !keygens_current(&hdr, key) ||
 				 !xact_may_store() || reanalyses != reanalyses_before)
 		{
 			/*
-			 * A write started (or ended) while the query ran, or DDL made
-			 * it be planned again, from a tree its dependencies did not
-			 * come from.
+			 * A write started (or ended) while the query ran, the entry
+			 * was invalidated or the cache cleared, or DDL made it be
+			 * planned again, from a tree its dependencies did not come
+			 * from.
 			 */
 			cachepg_count(CC_WRITE_CONFLICTS, 1);
 		}
@@ -833,14 +893,34 @@ run_query(CacheCall *call, CacheKey *key)
 			 * bookkeeping)
 			 */
 			cachepg_insert(&info, blob.data, blob.len,
-						   cachepg_result_row_bytes(&writer) + hdr.sqllen +
-						   hdr.paramlen + hdr.deplen +
+						   row_bytes + hdr.sqllen + hdr.paramlen + hdr.deplen +
 						   (hdr.nmarks - 1) * sizeof(CacheMark));
 		}
 		pfree(blob.data);
 	}
 	MemoryContextDelete(recv.rowcxt);
 	SPI_finish();
+}
+
+/*
+ * The miss path, with the schemas the statement names noted while it is
+ * parsed, planned and run (deps.c), whatever happens.
+ */
+static void
+run_query(CacheCall *call, CacheKey *key)
+{
+	NameRecorder names;
+
+	cachepg_names_push(&names);
+	PG_TRY();
+	{
+		load(call, key, &names);
+	}
+	PG_FINALLY();
+	{
+		cachepg_names_pop(&names);
+	}
+	PG_END_TRY();
 }
 
 /* The body shared by the three forms. */
@@ -953,6 +1033,8 @@ cachepg_invalidate(PG_FUNCTION_ARGS)
 	m.with_params = PG_NARGS() > 1;
 	cachepg_build_key(&m.key, 0, call.sql, strlen(call.sql), call.params,
 					  call.nparams, false);
+	/* first, so that a load under way cannot store or serve what it had */
+	cachepg_keygen_bump(m.with_params ? m.key.qhash : m.key.sqlhash);
 	PG_RETURN_INT64((int64) cachepg_remove_matching(invalidate_match, &m));
 }
 
@@ -967,5 +1049,7 @@ Datum
 cachepg_clear(PG_FUNCTION_ARGS)
 {
 	cachepg_require_store();
+	/* first, so that a load under way cannot store or serve what it had */
+	cachepg_invalidate_all();
 	PG_RETURN_INT64((int64) cachepg_remove_matching(match_all, NULL));
 }

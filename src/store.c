@@ -34,6 +34,7 @@
 #include "storage/shmem.h"
 #include "storage/spin.h"
 #include "utils/dsa.h"
+#include "utils/freepage.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
@@ -42,6 +43,14 @@
 
 #define CACHEPG_PARTITIONS	64
 #define CACHEPG_MAX_EVICTIONS_PER_STORE 64
+
+/*
+ * cache_invalidate() generations, one per bucket of query-text hashes: an
+ * entry records those of its text and of its text and parameters when its
+ * load begins and is served only while they are unchanged.  Texts sharing
+ * a bucket are invalidated together, which only costs a reload.
+ */
+#define CACHEPG_KEYGENS 1024
 
 /*
  * The frequency sketch: 64-byte blocks of 128 4-bit counters; a key has one
@@ -84,6 +93,8 @@ typedef struct CacheShared
 	uint64		sketch_period;	/* lookups between halvings */
 	pg_atomic_uint64 sketch_lookups;
 	pg_atomic_uint32 sketch_aging;	/* 1 while one backend halves it */
+	Size		max_blob;		/* the largest blob the arena can ever hold */
+	pg_atomic_uint64 keygens[CACHEPG_KEYGENS];
 } CacheShared;
 
 static CacheShared *shared = NULL;
@@ -107,6 +118,8 @@ static uint32 sketch_local = 0;	/* lookups not yet added to the shared count */
 static bool exit_flush = false; /* sketch_flush registered for exit */
 static LWLockPadded *locks = NULL;
 static dsa_area *area = NULL;
+
+static Size arena_max_blob(Size size);
 
 /* Region layout, derived from the settings. */
 static Size
@@ -228,6 +241,8 @@ cachepg_store_startup(void)
 		shared->sketch_period = (uint64) shared->nslots * 10;
 		pg_atomic_init_u64(&shared->sketch_lookups, 0);
 		pg_atomic_init_u32(&shared->sketch_aging, 0);
+		for (i = 0; i < CACHEPG_KEYGENS; i++)
+			pg_atomic_init_u64(&shared->keygens[i], 1);
 		memset(sketch, 0, sketch_size());
 		for (i = 0; i < shared->nslots; i++)
 		{
@@ -247,8 +262,53 @@ cachepg_store_startup(void)
 		dsa_set_size_limit(a, shared->dsa_size);
 		dsa_pin(a);
 		dsa_detach(a);
+		shared->max_blob = arena_max_blob(shared->dsa_size);
+		if ((Size) cachepg_max_entry_size_kb * 1024 > shared->max_blob)
+			ereport(WARNING,
+					(errmsg("cachepg.max_entry_size (%d kB) is larger than the cache's arena can hold (%zu kB)",
+							cachepg_max_entry_size_kb, shared->max_blob / 1024),
+					 errdetail("Results larger than %zu kB are returned but never stored.",
+							   shared->max_blob / 1024),
+					 errhint("Raise cachepg.memory or lower cachepg.max_entry_size.")));
 	}
 	LWLockRelease(AddinShmemInitLock);
+}
+
+/*
+ * The largest single allocation an in-place DSA area of this size can
+ * satisfy, conservatively: a large allocation is a run of whole pages in
+ * the area's one segment, after the area's control data (at least
+ * dsa_minimum_size()), its page map (8 bytes a page) and one page holding
+ * the allocation's span.
+ */
+static Size
+arena_max_blob(Size size)
+{
+	Size		pages = size / FPM_PAGE_SIZE;
+	Size		overhead = dsa_minimum_size() + pages * sizeof(dsa_pointer) +
+		2 * FPM_PAGE_SIZE;
+
+	return size > overhead ? ((size - overhead) / FPM_PAGE_SIZE) * FPM_PAGE_SIZE : 0;
+}
+
+/* The largest blob worth serializing: one the arena could hold when empty. */
+Size
+cachepg_store_max_size(void)
+{
+	return shared ? shared->max_blob : MaxAllocHugeSize;
+}
+
+/* The cache_invalidate() generation of a text (or text + parameters) hash. */
+uint64
+cachepg_keygen(uint64 hash)
+{
+	return pg_atomic_read_u64(&shared->keygens[hash % CACHEPG_KEYGENS]);
+}
+
+void
+cachepg_keygen_bump(uint64 hash)
+{
+	pg_atomic_fetch_add_u64(&shared->keygens[hash % CACHEPG_KEYGENS], 1);
 }
 
 bool
@@ -667,6 +727,12 @@ cachepg_insert(const CacheEntryInfo *info, const char *blob, Size size,
 	bool		rejected = false;
 	LWLock	   *lock;
 
+	if (size > shared->max_blob)
+	{
+		/* could never fit: evict nothing for it */
+		cachepg_count(CC_TOO_LARGE, 1);
+		return false;
+	}
 	for (;;)
 	{
 		if (!DsaPointerIsValid(p))

@@ -78,6 +78,9 @@ extern void cachepg_served(int32 slotno, uint64 hash);
 extern bool cachepg_insert(const CacheEntryInfo *info, const char *blob,
 						   Size size, Size payload);
 extern uint64 cachepg_metadata_bytes(void);
+extern Size cachepg_store_max_size(void);
+extern uint64 cachepg_keygen(uint64 hash);
+extern void cachepg_keygen_bump(uint64 hash);
 extern void cachepg_remove_hash(uint64 hash);
 
 /* Callback for cachepg_remove_matching: decide from the info and blob. */

@@ -1,0 +1,285 @@
+-- A hit answers exactly what a direct query would (issue 9): the hit-time
+-- privilege re-check is PostgreSQL's own, no more and no less; changes that
+-- alter a result invalidate it; temporary objects move no shared state;
+-- memory and messages.
+SELECT cache_clear() >= 0 AS cleared;
+CREATE FUNCTION xprobe(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  h0 bigint; s0 bigint; h1 bigint; s1 bigint; r text;
+BEGIN
+  SELECT hits, stores INTO h0, s0 FROM cache_stats();
+  SELECT string_agg(x, ',') INTO r FROM cache_get_or_run(q, 0) AS t(x text);
+  SELECT hits, stores INTO h1, s1 FROM cache_stats();
+  RETURN coalesce(r, '<null>') || CASE WHEN h1 > h0 THEN ' (hit)' WHEN s1 > s0 THEN ' (stored)'
+                   ELSE ' (not stored)' END;
+END $$;
+CREATE ROLE xr_user;
+CREATE ROLE xr_owner;
+CREATE ROLE xr_group;
+
+-- 1. Over-checks: the direct query works, so every hit must work too.
+-- (a) partitions in a schema the caller cannot use, reached through the parent
+CREATE SCHEMA xparts;
+CREATE TABLE xpt (id int, v text) PARTITION BY RANGE (id);
+CREATE TABLE xparts.xpt1 PARTITION OF xpt FOR VALUES FROM (0) TO (100);
+CREATE TABLE xparts.xpt2 PARTITION OF xpt FOR VALUES FROM (100) TO (200);
+SELECT cache_watch('xpt');
+INSERT INTO xpt VALUES (1, 'a'), (150, 'b');
+GRANT SELECT ON xpt TO xr_user;
+SET ROLE xr_user;
+SELECT count(*) FROM xpt;
+SELECT xprobe('SELECT count(*)::text FROM xpt');
+SELECT xprobe('SELECT count(*)::text FROM xpt');
+SELECT xprobe('SELECT v FROM xpt WHERE id = 150');
+SELECT xprobe('SELECT v FROM xpt WHERE id = 150');
+SELECT * FROM xparts.xpt1;
+RESET ROLE;
+
+-- (b) a security_invoker view over a table in a schema the caller cannot use
+CREATE SCHEMA xpriv;
+CREATE TABLE xpriv.base (id int, v text);
+SELECT cache_watch('xpriv.base');
+INSERT INTO xpriv.base VALUES (1, 'one'), (2, 'two');
+CREATE VIEW xinv WITH (security_invoker) AS SELECT id, v FROM xpriv.base;
+GRANT SELECT ON xinv, xpriv.base TO xr_user;
+SET ROLE xr_user;
+SELECT string_agg(v, ',' ORDER BY id) FROM xinv;
+SELECT xprobe('SELECT string_agg(v, '','' ORDER BY id) FROM xinv');
+SELECT xprobe('SELECT string_agg(v, '','' ORDER BY id) FROM xinv');
+RESET ROLE;
+-- ... and it still needs SELECT on the table, as the caller
+REVOKE SELECT ON xpriv.base FROM xr_user;
+SET ROLE xr_user;
+SELECT string_agg(v, ',' ORDER BY id) FROM xinv;
+SELECT xprobe('SELECT string_agg(v, '','' ORDER BY id) FROM xinv');
+RESET ROLE;
+
+-- (c) a view owned by another role: checked as its owner
+GRANT USAGE ON SCHEMA xpriv TO xr_owner;
+GRANT SELECT ON xpriv.base TO xr_owner;
+CREATE VIEW xowned AS SELECT id, v FROM xpriv.base;
+ALTER VIEW xowned OWNER TO xr_owner;
+GRANT SELECT ON xowned TO xr_user;
+SET ROLE xr_user;
+SELECT xprobe('SELECT string_agg(v, '','' ORDER BY id) FROM xowned');
+SELECT xprobe('SELECT string_agg(v, '','' ORDER BY id) FROM xowned');
+RESET ROLE;
+REVOKE SELECT ON xpriv.base FROM xr_owner;
+SET ROLE xr_user;
+SELECT string_agg(v, ',' ORDER BY id) FROM xowned;
+SELECT xprobe('SELECT string_agg(v, '','' ORDER BY id) FROM xowned');
+RESET ROLE;
+
+-- (d) a user aggregate whose transition function only its owner may call,
+-- and type I/O functions: the executor checks neither as the caller
+CREATE TABLE xnums (n int);
+SELECT cache_watch('xnums');
+INSERT INTO xnums VALUES (1), (2), (3);
+GRANT SELECT ON xnums TO xr_user;
+CREATE FUNCTION xadd(int, int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT $1 + $2';
+REVOKE EXECUTE ON FUNCTION xadd(int, int) FROM PUBLIC;
+CREATE AGGREGATE xsum(int) (sfunc = xadd, stype = int, initcond = '0');
+CREATE TYPE xmood AS ENUM ('sad', 'ok', 'happy');
+REVOKE EXECUTE ON FUNCTION enum_out(anyenum) FROM PUBLIC;
+SET ROLE xr_user;
+SELECT xsum(n) FROM xnums;
+SELECT xprobe('SELECT xsum(n)::text FROM xnums');
+SELECT xprobe('SELECT xsum(n)::text FROM xnums');
+SELECT xprobe('SELECT sum(n) OVER ()::text FROM xnums LIMIT 1');
+SELECT xprobe('SELECT xsum(n) OVER ()::text FROM xnums LIMIT 1');
+SELECT xprobe('SELECT xsum(n) OVER ()::text FROM xnums LIMIT 1');
+SELECT ('happy'::xmood)::text;
+SELECT xprobe('SELECT (''happy''::xmood)::text');
+SELECT xprobe('SELECT (''happy''::xmood)::text');
+RESET ROLE;
+GRANT EXECUTE ON FUNCTION enum_out(anyenum) TO PUBLIC;
+-- but EXECUTE on the aggregate itself is the caller's
+REVOKE EXECUTE ON FUNCTION xsum(int) FROM PUBLIC;
+SET ROLE xr_user;
+SELECT xsum(n) FROM xnums;
+SELECT xprobe('SELECT xsum(n)::text FROM xnums');
+SELECT xprobe('SELECT xsum(n) OVER ()::text FROM xnums LIMIT 1');
+RESET ROLE;
+
+-- (e) a SECURITY DEFINER function reading a table the caller may not see,
+-- declared through cachepg.depends_on
+CREATE SCHEMA xsec;
+CREATE TABLE xsec.rates (r int);
+SELECT cache_watch('xsec.rates');
+INSERT INTO xsec.rates VALUES (3), (5);
+CREATE FUNCTION xrate() RETURNS int STABLE SECURITY DEFINER LANGUAGE sql
+  AS 'SELECT max(r) FROM xsec.rates';
+SET ROLE xr_user;
+SET cachepg.depends_on = 'xsec.rates';
+SELECT xrate();
+SELECT xprobe('SELECT xrate()::text');
+SELECT xprobe('SELECT xrate()::text');
+RESET ROLE;
+INSERT INTO xsec.rates VALUES (8);
+SET ROLE xr_user;
+SELECT xprobe('SELECT xrate()::text');
+RESET cachepg.depends_on;
+RESET ROLE;
+
+-- 2. Under-checks: what a direct query refuses, a hit refuses.
+-- (a) USAGE on the schema of a function, a type and an operator the query names
+CREATE SCHEMA xfs;
+CREATE FUNCTION xfs.label(int) RETURNS text IMMUTABLE LANGUAGE sql AS $$ SELECT 'label ' || $1 $$;
+CREATE DOMAIN xfs.small AS int CHECK (VALUE < 100);
+CREATE FUNCTION xfs.cmp(int, int) RETURNS bool IMMUTABLE LANGUAGE sql AS 'SELECT $1 = $2';
+CREATE OPERATOR xfs.=== (leftarg = int, rightarg = int, function = xfs.cmp);
+GRANT USAGE ON SCHEMA xfs TO PUBLIC;
+SET ROLE xr_user;
+SELECT xprobe('SELECT xfs.label(1)');
+SELECT xprobe('SELECT xfs.label(1)');
+SELECT xprobe('SELECT (5::xfs.small)::text');
+SELECT xprobe('SELECT (5::xfs.small)::text');
+SELECT xprobe('SELECT (1 OPERATOR(xfs.===) 1)::text');
+SELECT xprobe('SELECT (1 OPERATOR(xfs.===) 1)::text');
+RESET ROLE;
+REVOKE USAGE ON SCHEMA xfs FROM PUBLIC;
+SET ROLE xr_user;
+SELECT xfs.label(1);
+SELECT xprobe('SELECT xfs.label(1)');
+SELECT (5::xfs.small)::text;
+SELECT xprobe('SELECT (5::xfs.small)::text');
+SELECT (1 OPERATOR(xfs.===) 1)::text;
+SELECT xprobe('SELECT (1 OPERATOR(xfs.===) 1)::text');
+RESET ROLE;
+
+-- (b) role membership revoked
+CREATE TABLE xgrp (g int);
+SELECT cache_watch('xgrp');
+INSERT INTO xgrp VALUES (42);
+GRANT SELECT ON xgrp TO xr_group;
+GRANT xr_group TO xr_user;
+SET ROLE xr_user;
+SELECT xprobe('SELECT g::text FROM xgrp');
+SELECT xprobe('SELECT g::text FROM xgrp');
+RESET ROLE;
+REVOKE xr_group FROM xr_user;
+SET ROLE xr_user;
+SELECT g FROM xgrp;
+SELECT xprobe('SELECT g::text FROM xgrp');
+RESET ROLE;
+
+-- (c) column privileges
+CREATE TABLE xcols (id int, pub text, priv text);
+SELECT cache_watch('xcols');
+INSERT INTO xcols VALUES (1, 'p', 's');
+GRANT SELECT (id, pub) ON xcols TO xr_user;
+SET ROLE xr_user;
+SELECT xprobe('SELECT pub FROM xcols');
+SELECT xprobe('SELECT pub FROM xcols');
+SELECT xprobe('SELECT priv FROM xcols');
+RESET ROLE;
+REVOKE SELECT (pub) ON xcols FROM xr_user;
+SET ROLE xr_user;
+SELECT xprobe('SELECT pub FROM xcols');
+RESET ROLE;
+
+-- 3. Changes that must invalidate.
+-- (a) ALTER TYPE ADD / DROP ATTRIBUTE of a composite type in a result
+CREATE TYPE xpair AS (a int, b int);
+SELECT cache_get_or_run_jsonb('SELECT ROW(1, 2)::xpair AS p', 0);
+SELECT cache_get_or_run_jsonb('SELECT (x).* FROM (SELECT ROW(1, 2)::xpair AS x) s', 0);
+SELECT cache_get_or_run_jsonb('SELECT ROW(1, 2)::xpair AS p', 0);
+SELECT cache_get_or_run_jsonb('SELECT (x).* FROM (SELECT ROW(1, 2)::xpair AS x) s', 0);
+ALTER TYPE xpair ADD ATTRIBUTE c int;
+SELECT cache_get_or_run_jsonb('SELECT ROW(1, 2)::xpair AS p', 0);
+SELECT cache_get_or_run_jsonb('SELECT (x).* FROM (SELECT ROW(1, 2)::xpair AS x) s', 0);
+ALTER TYPE xpair DROP ATTRIBUTE b;
+SELECT cache_get_or_run_jsonb('SELECT ROW(1, 2)::xpair AS p', 0);
+SELECT cache_get_or_run_jsonb('SELECT (x).* FROM (SELECT ROW(1, 2)::xpair AS x) s', 0);
+-- a nested composite, and one stored in a table column
+CREATE TYPE xinner AS (u int);
+CREATE TYPE xouter AS (i xinner);
+CREATE TABLE xcomp (o xouter);
+SELECT cache_watch('xcomp');
+INSERT INTO xcomp VALUES (ROW(ROW(7)));
+SELECT cache_get_or_run_jsonb('SELECT o FROM xcomp', 0);
+SELECT cache_get_or_run_jsonb('SELECT o FROM xcomp', 0);
+ALTER TYPE xinner ADD ATTRIBUTE w int CASCADE;
+SELECT cache_get_or_run_jsonb('SELECT o FROM xcomp', 0);
+SELECT * FROM cache_get_or_run('SELECT (o).i FROM xcomp', 0) AS t(i xinner);
+ALTER TYPE xinner DROP ATTRIBUTE w CASCADE;
+SELECT * FROM cache_get_or_run('SELECT (o).i FROM xcomp', 0) AS t(i xinner);
+
+-- (b) ALTER TABLE ... INHERIT / NO INHERIT
+CREATE TABLE xparent (id int);
+CREATE TABLE xchild (id int);
+SELECT cache_watch('xparent'), cache_watch('xchild');
+INSERT INTO xparent VALUES (1);
+INSERT INTO xchild VALUES (2), (3);
+SELECT xprobe('SELECT count(*)::text FROM xparent');
+SELECT xprobe('SELECT count(*)::text FROM xparent');
+ALTER TABLE xchild INHERIT xparent;
+SELECT xprobe('SELECT count(*)::text FROM xparent');
+SELECT xprobe('SELECT count(*)::text FROM xparent');
+ALTER TABLE xchild NO INHERIT xparent;
+SELECT xprobe('SELECT count(*)::text FROM xparent');
+
+-- (c) a time literal folded inside an inlined SQL function (and one level down)
+CREATE FUNCTION xstamp() RETURNS timestamptz STABLE LANGUAGE sql AS $$ SELECT 'now'::timestamptz $$;
+CREATE FUNCTION xstamp2() RETURNS timestamptz STABLE LANGUAGE sql AS $$ SELECT xstamp() $$;
+CREATE FUNCTION xday() RETURNS date IMMUTABLE LANGUAGE sql AS $$ SELECT 'today'::date $$;
+SELECT xprobe('SELECT (xstamp() IS NOT NULL)::text');
+SELECT xprobe('SELECT (xstamp2() IS NOT NULL)::text');
+SELECT xprobe('SELECT (xday() IS NOT NULL)::text');
+SELECT * FROM cache_get_or_run('SELECT xstamp() IS NOT NULL', 60) AS t(b bool);
+SELECT * FROM cache_get_or_run('SELECT xstamp() IS NOT NULL', 60) AS t(b bool);
+
+-- (d) functions whose inputs the key does not hold
+CREATE TABLE xrls (id int);
+SELECT cache_watch('xrls');
+SELECT xprobe('SELECT row_security_active(''xrls'')::text');
+SELECT xprobe('SELECT pg_catalog."session_user"()::text');
+SELECT xprobe('SELECT ''xrls''::text::regclass::text');
+SELECT xprobe('SELECT (mxid_age(''1''::xid) >= 0)::text');
+ALTER TABLE xrls ENABLE ROW LEVEL SECURITY;
+SELECT xprobe('SELECT row_security_active(''xrls'')::text');
+
+-- 5. Messages and memory.
+-- (a) sequences cannot be watched: say so, promise nothing
+CREATE SEQUENCE xseq;
+SELECT xprobe('SELECT last_value::text FROM xseq');
+SELECT xprobe('SELECT last_value::text FROM xseq');
+SELECT cache_watch('xseq');
+-- (b) the jsonb form's own alias never collides with a user column
+SELECT cache_get_or_run_jsonb('SELECT 1 AS q', 0);
+SELECT cache_get_or_run_jsonb('SELECT 1 AS q', 0);
+SELECT cache_get_or_run_jsonb('SELECT q FROM (SELECT 2 AS q) q', 0);
+SELECT cache_get_or_run_jsonb('SELECT 3 AS jsonb_agg, 4 AS to_jsonb, 5 AS "coalesce"', 0);
+SELECT cache_get_or_run_jsonb('SELECT x AS q, x AS "q.*" FROM (VALUES (6)) v(x)', 0);
+
+-- 6. Temporary objects move no shared generation and take no table slot.
+SELECT xprobe('SELECT count(*)::text FROM xparent');
+SELECT xprobe('SELECT count(*)::text FROM xparent');
+SELECT generation AS g0 FROM cache_tables WHERE relation IS NULL \gset
+SELECT count(*) AS slots0 FROM cache_tables \gset
+CREATE TEMP TABLE xtref (n int PRIMARY KEY);
+CREATE TEMP TABLE xtmp (id serial PRIMARY KEY, n int REFERENCES xtref (n));
+ALTER TABLE xtmp ADD COLUMN extra int;
+CREATE TEMP VIEW xtview AS SELECT id FROM xtmp;
+CREATE TEMP SEQUENCE xtseq;
+ALTER TABLE xtmp RENAME COLUMN extra TO extra2;
+ALTER TABLE xtmp RENAME TO xtmp2;
+CREATE INDEX ON xtmp2 (extra2);
+CREATE FUNCTION pg_temp.xtf() RETURNS int LANGUAGE sql AS 'SELECT 1';
+DROP FUNCTION pg_temp.xtf();
+DROP VIEW xtview;
+DROP TABLE xtmp2, xtref;
+DROP SEQUENCE xtseq;
+-- a temporary child of a watched table (this session no longer uses the cache)
+CREATE TEMP TABLE xtchild () INHERITS (xparent);
+INSERT INTO xtchild VALUES (9);
+SELECT xprobe('SELECT count(*)::text FROM xparent');
+ALTER TABLE xtchild NO INHERIT xparent;
+ALTER TABLE xtchild INHERIT xparent;
+DROP TABLE xtchild;
+SELECT generation = :g0 AS global_unmoved FROM cache_tables WHERE relation IS NULL;
+SELECT count(*) = :slots0 AS no_new_slots FROM cache_tables;
+-- and other sessions keep their entries
+\c -
+SELECT xprobe('SELECT count(*)::text FROM xparent');
+
