@@ -147,7 +147,24 @@ SELECT (1 OPERATOR(xfs.===) 1)::text;
 SELECT xprobe('SELECT (1 OPERATOR(xfs.===) 1)::text');
 RESET ROLE;
 
--- (b) role membership revoked
+-- (b) a name resolved through search_path: the key holds the path, which
+-- lists only schemas the role may use
+CREATE SCHEMA xfs2;
+CREATE FUNCTION xfs2.lbl2(int) RETURNS text IMMUTABLE LANGUAGE sql AS $$ SELECT 'l2 ' || $1 $$;
+GRANT USAGE ON SCHEMA xfs2 TO PUBLIC;
+SET ROLE xr_user;
+SET search_path = xfs2, public;
+SELECT xprobe('SELECT lbl2(1)');
+SELECT xprobe('SELECT lbl2(1)');
+RESET ROLE;
+REVOKE USAGE ON SCHEMA xfs2 FROM PUBLIC;
+SET ROLE xr_user;
+SELECT lbl2(1);
+SELECT xprobe('SELECT lbl2(1)');
+RESET ROLE;
+RESET search_path;
+
+-- (c) role membership revoked
 CREATE TABLE xgrp (g int);
 SELECT cache_watch('xgrp');
 INSERT INTO xgrp VALUES (42);
@@ -163,7 +180,7 @@ SELECT g FROM xgrp;
 SELECT xprobe('SELECT g::text FROM xgrp');
 RESET ROLE;
 
--- (c) column privileges
+-- (d) column privileges
 CREATE TABLE xcols (id int, pub text, priv text);
 SELECT cache_watch('xcols');
 INSERT INTO xcols VALUES (1, 'p', 's');
@@ -261,13 +278,15 @@ CREATE TEMP TABLE xtref (n int PRIMARY KEY);
 CREATE TEMP TABLE xtmp (id serial PRIMARY KEY, n int REFERENCES xtref (n));
 ALTER TABLE xtmp ADD COLUMN extra int;
 CREATE TEMP VIEW xtview AS SELECT id FROM xtmp;
+CREATE VIEW xtview2 AS SELECT id FROM xtmp;
+CREATE RULE xtrule AS ON INSERT TO xtview2 DO INSTEAD NOTHING;
 CREATE TEMP SEQUENCE xtseq;
 ALTER TABLE xtmp RENAME COLUMN extra TO extra2;
 ALTER TABLE xtmp RENAME TO xtmp2;
 CREATE INDEX ON xtmp2 (extra2);
 CREATE FUNCTION pg_temp.xtf() RETURNS int LANGUAGE sql AS 'SELECT 1';
 DROP FUNCTION pg_temp.xtf();
-DROP VIEW xtview;
+DROP VIEW xtview, xtview2;
 DROP TABLE xtmp2, xtref;
 DROP SEQUENCE xtseq;
 -- a temporary child of a watched table (this session no longer uses the cache)

@@ -1449,7 +1449,9 @@ before_utility(Node *tree)
 				cachepg_mark_global();
 			break;
 		case T_ViewStmt:
-			if (((ViewStmt *) tree)->view->relpersistence != RELPERSISTENCE_TEMP)
+			break;				/* after it ran: it may turn out temporary */
+		case T_RuleStmt:
+			if (!is_temp_relation(rv_relid(((RuleStmt *) tree)->relation)))
 				cachepg_mark_global();
 			break;
 		case T_CreateFunctionStmt:
@@ -1582,6 +1584,18 @@ after_utility(Node *tree)
 					sweep_prepared();
 				break;
 			}
+		case T_ViewStmt:
+
+			/*
+			 * A new or replaced view may shadow a name through search_path;
+			 * one over temporary tables is temporary even without TEMP.  A
+			 * mark made before commit is as good as one made before the
+			 * statement: loads that read the generation earlier see it
+			 * move, later ones see the writer in flight.
+			 */
+			if (!is_temp_relation(rv_relid(((ViewStmt *) tree)->view)))
+				cachepg_mark_global();
+			break;
 		case T_DropdbStmt:
 			if (OidIsValid(dropping_db))
 				free_database_slots(dropping_db);
