@@ -121,6 +121,44 @@ SELECT xprobe('SELECT xrate()::text');
 RESET cachepg.depends_on;
 RESET ROLE;
 
+-- (f) functions the planner removes are never checked: a view column the
+-- query does not use, a branch folded away
+CREATE FUNCTION xsecret(int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS 'BEGIN RETURN $1 * 7; END';
+REVOKE EXECUTE ON FUNCTION xsecret(int) FROM PUBLIC;
+CREATE VIEW xsv AS SELECT n, xsecret(n) AS s FROM xnums;
+GRANT SELECT ON xsv TO xr_user;
+SET ROLE xr_user;
+SELECT xprobe('SELECT string_agg(n::text, '','' ORDER BY n) FROM xsv');
+SELECT xprobe('SELECT string_agg(n::text, '','' ORDER BY n) FROM xsv');
+SELECT xprobe('SELECT count(*)::text FROM xnums WHERE false AND xsecret(n) > 0');
+SELECT xprobe('SELECT count(*)::text FROM xnums WHERE false AND xsecret(n) > 0');
+SELECT s FROM xsv;
+SELECT xprobe('SELECT s::text FROM xsv');
+RESET ROLE;
+
+-- (g) a function that handles a missing privilege itself: a direct call
+-- returns its fallback, so the cache does too
+CREATE SCHEMA xs11;
+CREATE TABLE xs11.t (a int);
+SELECT cache_watch('xs11.t');
+INSERT INTO xs11.t VALUES (1), (2);
+GRANT USAGE ON SCHEMA xs11 TO xr_user;
+GRANT SELECT ON xs11.t TO xr_user;
+CREATE FUNCTION xsafe_cnt() RETURNS bigint STABLE LANGUAGE plpgsql AS $$
+BEGIN RETURN (SELECT count(*) FROM xs11.t);
+EXCEPTION WHEN insufficient_privilege THEN RETURN -1; END $$;
+SET ROLE xr_user;
+SET cachepg.depends_on = 'xs11.t';
+SELECT xprobe('SELECT xsafe_cnt()::text');
+SELECT xprobe('SELECT xsafe_cnt()::text');
+RESET ROLE;
+REVOKE USAGE ON SCHEMA xs11 FROM xr_user;
+SET ROLE xr_user;
+SELECT xsafe_cnt();
+SELECT xprobe('SELECT xsafe_cnt()::text');
+RESET cachepg.depends_on;
+RESET ROLE;
+
 -- 2. Under-checks: what a direct query refuses, a hit refuses.
 -- (a) USAGE on the schema of a function, a type and an operator the query names
 CREATE SCHEMA xfs;
@@ -145,6 +183,96 @@ SELECT (5::xfs.small)::text;
 SELECT xprobe('SELECT (5::xfs.small)::text');
 SELECT (1 OPERATOR(xfs.===) 1)::text;
 SELECT xprobe('SELECT (1 OPERATOR(xfs.===) 1)::text');
+RESET ROLE;
+
+-- (a2) checks PostgreSQL makes inside what the query calls: a domain's
+-- CHECK function, the equality of every grouping set, an aggregate's
+-- support function (as the aggregate's owner), a function called by a
+-- function body, a function inlined inside a function body
+CREATE FUNCTION xchk(int) RETURNS bool IMMUTABLE LANGUAGE plpgsql AS 'BEGIN RETURN $1 > 0; END';
+CREATE DOMAIN xposint AS int CHECK (xchk(VALUE));
+CREATE TABLE xgs (a text, b text);
+SELECT cache_watch('xgs');
+INSERT INTO xgs VALUES ('x', 'y'), ('x', 'z');
+GRANT SELECT ON xgs TO xr_user;
+CREATE ROLE xr_aggowner;
+CREATE FUNCTION xadd2(int, int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT $1 + $2';
+REVOKE EXECUTE ON FUNCTION xadd2(int, int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xadd2(int, int) TO xr_aggowner;
+GRANT CREATE ON SCHEMA public TO xr_aggowner;
+SET ROLE xr_aggowner;
+CREATE AGGREGATE xsum2(int) (sfunc = xadd2, stype = int, initcond = '0');
+RESET ROLE;
+CREATE FUNCTION xg13(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT $1 * 3';
+CREATE FUNCTION xf13(int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS 'BEGIN RETURN xg13($1); END';
+CREATE FUNCTION xh13(int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS 'BEGIN RETURN xchk($1)::int; END';
+SET ROLE xr_user;
+SELECT xprobe('SELECT (5::xposint)::text');
+SELECT xprobe('SELECT string_agg(coalesce(a, ''-'') || coalesce(b, ''-''), '','' ORDER BY 1) FROM (SELECT a, b FROM xgs GROUP BY GROUPING SETS ((a), (b))) s');
+SELECT xprobe('SELECT xsum2(n)::text FROM xnums');
+SELECT xprobe('SELECT string_agg(xf13(n)::text, '','' ORDER BY n) FROM xnums');
+SELECT xprobe('SELECT string_agg(xh13(n)::text, '','' ORDER BY n) FROM xnums');
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION xchk(int) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION texteq(text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION xadd2(int, int) FROM xr_aggowner;
+REVOKE EXECUTE ON FUNCTION xg13(int) FROM PUBLIC;
+SET ROLE xr_user;
+SELECT (5::xposint)::text;
+SELECT xprobe('SELECT (5::xposint)::text');
+SELECT xprobe('SELECT string_agg(coalesce(a, ''-'') || coalesce(b, ''-''), '','' ORDER BY 1) FROM (SELECT a, b FROM xgs GROUP BY GROUPING SETS ((a), (b))) s');
+SELECT xsum2(n) FROM xnums;
+SELECT xprobe('SELECT xsum2(n)::text FROM xnums');
+SELECT xf13(1);
+SELECT xprobe('SELECT string_agg(xf13(n)::text, '','' ORDER BY n) FROM xnums');
+SELECT xh13(1);
+SELECT xprobe('SELECT string_agg(xh13(n)::text, '','' ORDER BY n) FROM xnums');
+RESET ROLE;
+GRANT EXECUTE ON FUNCTION texteq(text, text) TO PUBLIC;
+
+-- (a3) a schema named inside a function body, the loader's plan of it
+-- already cached in its session: a new session's direct call checks USAGE
+CREATE SCHEMA xs6;
+CREATE TABLE xs6.t6 (a int);
+SELECT cache_watch('xs6.t6');
+INSERT INTO xs6.t6 VALUES (1), (2), (3);
+GRANT USAGE ON SCHEMA xs6 TO xr_user;
+GRANT SELECT ON xs6.t6 TO xr_user;
+CREATE FUNCTION xcnt6() RETURNS bigint STABLE LANGUAGE plpgsql AS 'BEGIN RETURN (SELECT count(*) FROM xs6.t6); END';
+SET ROLE xr_user;
+SELECT xcnt6();
+SET cachepg.depends_on = 'xs6.t6';
+SELECT xprobe('SELECT xcnt6()::text');
+SELECT xprobe('SELECT xcnt6()::text');
+RESET ROLE;
+REVOKE USAGE ON SCHEMA xs6 FROM xr_user;
+\c -
+SET ROLE xr_user;
+SELECT xcnt6();
+SET cachepg.depends_on = 'xs6.t6';
+SELECT xprobe('SELECT xcnt6()::text');
+RESET cachepg.depends_on;
+RESET ROLE;
+
+-- (a4) a cached call inside a function: its checks count for the outer entry
+CREATE SCHEMA xs9;
+CREATE TABLE xs9.t9 (a int);
+SELECT cache_watch('xs9.t9');
+INSERT INTO xs9.t9 VALUES (9);
+GRANT USAGE ON SCHEMA xs9 TO xr_user;
+GRANT SELECT ON xs9.t9 TO xr_user;
+CREATE FUNCTION xinner9() RETURNS int STABLE LANGUAGE plpgsql AS $$
+BEGIN RETURN (SELECT a FROM cache_get_or_run('SELECT a FROM xs9.t9', 0) AS c(a int)); END $$;
+SET ROLE xr_user;
+SET cachepg.depends_on = 'xs9.t9';
+SELECT xprobe('SELECT xinner9()::text');
+SELECT xprobe('SELECT xinner9()::text');
+RESET ROLE;
+REVOKE USAGE ON SCHEMA xs9 FROM xr_user;
+SET ROLE xr_user;
+SELECT xinner9();
+SELECT xprobe('SELECT xinner9()::text');
+RESET cachepg.depends_on;
 RESET ROLE;
 
 -- (b) a name resolved through search_path: the key holds the path, which
@@ -222,6 +350,16 @@ SELECT * FROM cache_get_or_run('SELECT (o).i FROM xcomp', 0) AS t(i xinner);
 ALTER TYPE xinner DROP ATTRIBUTE w CASCADE;
 SELECT * FROM cache_get_or_run('SELECT (o).i FROM xcomp', 0) AS t(i xinner);
 
+-- a table created OF a composite type, altered through the type
+CREATE TYPE xct AS (x int, y int);
+CREATE TABLE xtt OF xct;
+SELECT cache_watch('xtt');
+INSERT INTO xtt VALUES (1, 2);
+SELECT cache_get_or_run_jsonb('SELECT * FROM xtt', 0);
+SELECT cache_get_or_run_jsonb('SELECT * FROM xtt', 0);
+ALTER TYPE xct ADD ATTRIBUTE z int CASCADE;
+SELECT cache_get_or_run_jsonb('SELECT * FROM xtt', 0);
+
 -- (b) ALTER TABLE ... INHERIT / NO INHERIT
 CREATE TABLE xparent (id int);
 CREATE TABLE xchild (id int);
@@ -245,6 +383,13 @@ SELECT xprobe('SELECT (xstamp2() IS NOT NULL)::text');
 SELECT xprobe('SELECT (xday() IS NOT NULL)::text');
 SELECT * FROM cache_get_or_run('SELECT xstamp() IS NOT NULL', 60) AS t(b bool);
 SELECT * FROM cache_get_or_run('SELECT xstamp() IS NOT NULL', 60) AS t(b bool);
+
+-- called by a quoted name, and from a BEGIN ATOMIC body
+CREATE FUNCTION "QuotedStamp"() RETURNS timestamptz STABLE LANGUAGE sql AS $$ SELECT 'now'::timestamptz $$;
+CREATE FUNCTION xwrap() RETURNS timestamptz STABLE LANGUAGE sql AS $$ SELECT "QuotedStamp"() $$;
+CREATE FUNCTION xatomic() RETURNS timestamptz STABLE LANGUAGE sql BEGIN ATOMIC SELECT xstamp(); END;
+SELECT xprobe('SELECT (xwrap() IS NOT NULL)::text');
+SELECT xprobe('SELECT (xatomic() IS NOT NULL)::text');
 
 -- (d) functions whose inputs the key does not hold
 CREATE TABLE xrls (id int);

@@ -15,6 +15,7 @@
 #include "utils/guc.h"
 
 #include "cachepg.h"
+#include "deps.h"
 #include "invalidate.h"
 #include "store.h"
 #include "worker.h"
@@ -134,4 +135,5 @@ _PG_init(void)
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = cachepg_shmem_startup;
 	cachepg_invalidate_init();
+	cachepg_deps_init();
 }

@@ -29,26 +29,32 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/genam.h"
 #include "access/relation.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_aggregate.h"
+#include "catalog/pg_cast.h"
 #include "catalog/pg_class.h"
 #include "commands/dbcommands.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_proc.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/planner.h"
 #include "parser/parsetree.h"
 #include "parser/scansup.h"
 #include "storage/lmgr.h"
 #include "storage/predicate.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/rel.h"
 #include "utils/catcache.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
@@ -128,6 +134,8 @@ function_checker(Oid funcid, void *context)
 	if (!HeapTupleIsValid(tp))
 		elog(ERROR, "cache lookup failed for function %u", funcid);
 	proc = (Form_pg_proc) GETSTRUCT(tp);
+	if (ctx->final_plan && funcid >= FirstNormalObjectId)
+		deps->calls_user = true;
 	if (proc->provolatile == PROVOLATILE_VOLATILE)
 		refuse(deps, VERDICT_UNSAFE, "a volatile function");
 	else if (proc->provolatile == PROVOLATILE_STABLE)
@@ -169,74 +177,37 @@ function_checker(Oid funcid, void *context)
 	return false;
 }
 
-/* Remember that the executor checks EXECUTE on funcid as the caller. */
-static void
-note_exec_function(CacheDeps *deps, Oid funcid)
-{
-	if (OidIsValid(funcid) && !list_member_oid(deps->funcs, funcid))
-		deps->funcs = lappend_oid(deps->funcs, funcid);
-}
-
 /*
- * The functions whose EXECUTE the executor checks as the current user when
- * it initialises this expression node (execExpr.c, nodeAgg.c,
- * nodeWindowAgg.c): calls, operators, the comparison and hash functions of
- * ScalarArrayOpExpr, aggregates and window functions themselves, and the
- * equality operators of a multi-column DISTINCT aggregate.  Not type I/O
- * functions (never checked), row comparisons (not checked) nor aggregate
- * support functions (checked as the aggregate's owner).
+ * The functions the final plan calls itself (calls and operators), as
+ * opposed to those an aggregate calls as its support functions: the
+ * executor checks EXECUTE on the first as the caller, on the second as the
+ * aggregate's owner (cachepg_deps_finish).
  */
 static void
-note_exec_functions(Node *node, CacheDeps *deps)
+note_direct(Node *node, CacheDeps *deps)
 {
+	Oid			fn = InvalidOid;
+
 	switch (nodeTag(node))
 	{
 		case T_FuncExpr:
-			note_exec_function(deps, ((FuncExpr *) node)->funcid);
+			fn = ((FuncExpr *) node)->funcid;
 			break;
 		case T_OpExpr:
 		case T_DistinctExpr:
 		case T_NullIfExpr:
 			set_opfuncid((OpExpr *) node);
-			note_exec_function(deps, ((OpExpr *) node)->opfuncid);
+			fn = ((OpExpr *) node)->opfuncid;
 			break;
 		case T_ScalarArrayOpExpr:
-			{
-				ScalarArrayOpExpr *saop = (ScalarArrayOpExpr *) node;
-
-				set_sa_opfuncid(saop);
-				note_exec_function(deps, OidIsValid(saop->negfuncid) ?
-								   saop->negfuncid : saop->opfuncid);
-				note_exec_function(deps, saop->hashfuncid);
-				break;
-			}
-		case T_Aggref:
-			{
-				Aggref	   *agg = (Aggref *) node;
-				ListCell   *lc;
-
-				note_exec_function(deps, agg->aggfnoid);
-				if (list_length(agg->aggdistinct) > 1)
-					foreach(lc, agg->aggdistinct)
-						note_exec_function(deps, get_opcode(lfirst_node(SortGroupClause, lc)->eqop));
-				break;
-			}
-		case T_WindowFunc:
-			note_exec_function(deps, ((WindowFunc *) node)->winfnoid);
+			set_sa_opfuncid((ScalarArrayOpExpr *) node);
+			fn = ((ScalarArrayOpExpr *) node)->opfuncid;
 			break;
 		default:
 			break;
 	}
-}
-
-/* The equality functions a grouping plan node checks (execGrouping.c). */
-static void
-note_exec_operators(CacheDeps *deps, const Oid *ops, int n)
-{
-	int			i;
-
-	for (i = 0; i < n; i++)
-		note_exec_function(deps, get_opcode(ops[i]));
+	if (OidIsValid(fn))
+		deps->direct = list_append_unique_oid(deps->direct, fn);
 }
 
 /*
@@ -314,6 +285,32 @@ typed_node(Node *node)
 	}
 }
 
+static Oid
+func_owner(Oid funcid)
+{
+	HeapTuple	tp = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tp))
+		elog(ERROR, "cache lookup failed for function %u", funcid);
+	owner = ((Form_pg_proc) GETSTRUCT(tp))->proowner;
+	ReleaseSysCache(tp);
+	return owner;
+}
+
+static Oid
+func_language(Oid funcid)
+{
+	HeapTuple	tp = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+	Oid			lang;
+
+	if (!HeapTupleIsValid(tp))
+		return InvalidOid;
+	lang = ((Form_pg_proc) GETSTRUCT(tp))->prolang;
+	ReleaseSysCache(tp);
+	return lang;
+}
+
 /*
  * A user-defined aggregate is catalogued IMMUTABLE whatever its support
  * functions do: judge those instead (their EXECUTE is the aggregate
@@ -335,9 +332,17 @@ check_aggregate(Oid aggfnoid, WalkContext *ctx)
 		agg->aggminvtransfn, agg->aggmfinalfn};
 		int			i;
 
+		Oid			owner = ctx->final_plan ? func_owner(aggfnoid) : InvalidOid;
+
 		for (i = 0; i < lengthof(fns); i++)
 			if (OidIsValid(fns[i]))
+			{
 				function_checker(fns[i], ctx);
+				if (OidIsValid(owner))
+					ctx->deps->aggsupport =
+						lappend(ctx->deps->aggsupport,
+								list_make2_oid(fns[i], owner));
+			}
 		ReleaseSysCache(tp);
 	}
 }
@@ -358,7 +363,8 @@ query_walker(Node *node, WalkContext *ctx)
 		return query_tree_walker((Query *) node, query_walker, ctx, 0);
 	}
 	check_functions_in_node(node, function_checker, ctx);
-	note_exec_functions(node, ctx->deps);
+	if (ctx->final_plan)
+		note_direct(node, ctx->deps);
 	if (typed_node(node))
 		note_type(ctx, exprType(node));
 	if (IsA(node, SQLValueFunction))
@@ -426,12 +432,166 @@ mentions_time_literal(const char *sql)
 	return false;
 }
 
+
+/* Whether a user-defined SQL function among those named name does. */
+static bool
+named_functions_mention_time(const char *name, WalkContext *ctx)
+{
+	CatCList   *list = SearchSysCacheList1(PROCNAMEARGSNSP, CStringGetDatum(name));
+	bool		found = false;
+	int			i;
+
+	for (i = 0; !found && i < list->n_members; i++)
+	{
+		Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(&list->members[i]->tuple);
+
+		if (proc->oid >= FirstNormalObjectId && proc->prolang == SQLlanguageId)
+			found = sql_body_mentions_time(proc->oid, ctx);
+	}
+	ReleaseSysCacheList(list);
+	return found;
+}
+
+/* Whether a user-defined SQL function implementing an operator named name does. */
+static bool
+operators_mention_time(const char *name, WalkContext *ctx)
+{
+	CatCList   *list = SearchSysCacheList1(OPERNAMENSP, CStringGetDatum(name));
+	bool		found = false;
+	int			i;
+
+	for (i = 0; !found && i < list->n_members; i++)
+	{
+		Oid			fn = ((Form_pg_operator) GETSTRUCT(&list->members[i]->tuple))->oprcode;
+
+		if (fn >= FirstNormalObjectId)
+			found = sql_body_mentions_time(fn, ctx);
+	}
+	ReleaseSysCacheList(list);
+	return found;
+}
+
+/* Whether a user-defined SQL function implementing a cast does. */
+static bool
+casts_mention_time(WalkContext *ctx)
+{
+	Relation	rel = table_open(CastRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tup;
+	List	   *fns = NIL;
+	ListCell   *lc;
+	bool		found = false;
+
+	while ((tup = systable_getnext(scan)) != NULL)
+	{
+		Oid			fn = ((Form_pg_cast) GETSTRUCT(tup))->castfunc;
+
+		if (fn >= FirstNormalObjectId)
+			fns = lappend_oid(fns, fn);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	foreach(lc, fns)
+		if (!found)
+			found = sql_body_mentions_time(lfirst_oid(lc), ctx);
+	return found;
+}
+
+/* Collects the functions a stored (BEGIN ATOMIC) body calls. */
+static bool
+collect_function(Oid funcid, void *context)
+{
+	List	  **fns = (List **) context;
+
+	*fns = list_append_unique_oid(*fns, funcid);
+	return false;
+}
+
+static bool
+body_walker(Node *node, List **fns)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, body_walker, fns, 0);
+	check_functions_in_node(node, collect_function, fns);
+	return expression_tree_walker(node, body_walker, fns);
+}
+
 /*
- * Whether the body of a user-defined SQL function mentions a time literal,
- * or calls (by any word of its body that names one) a user-defined SQL
- * function whose body does: the planner inlines such calls one into the
- * other and folds the literal.  Conservative: a word that merely names a
- * function counts.
+ * Whether the text of a SQL function body calls, as far as its words tell,
+ * a user-defined SQL function that mentions a time literal: by a name
+ * (unquoted, folded to lower case, or quoted), an operator, or a cast.
+ * Conservative: any function or operator of that name counts, and any
+ * user-defined cast function when the body casts at all.
+ */
+static bool
+text_calls_time(const char *src, WalkContext *ctx)
+{
+	static const char opchars[] = "+-*/<>=~!@#%^&|`?";
+	const char *p = src;
+	bool		casts = false;
+
+	while (*p)
+	{
+		const char *start = p;
+		char	   *word = NULL;
+
+		if (isalpha((unsigned char) *p) || *p == '_')
+		{
+			while (isalnum((unsigned char) *p) || *p == '_' || *p == '$')
+				p++;
+			word = downcase_truncate_identifier(start, p - start, false);
+			if (strcmp(word, "cast") == 0)
+				casts = true;
+			else if (named_functions_mention_time(word, ctx))
+				return true;
+		}
+		else if (*p == '"')
+		{
+			StringInfoData id;
+
+			initStringInfo(&id);
+			for (p++; *p && !(*p == '"' && p[1] != '"'); p++)
+			{
+				if (*p == '"')
+					p++;		/* a doubled quote */
+				appendStringInfoChar(&id, *p);
+			}
+			if (*p)
+				p++;
+			if (id.len > 0 && named_functions_mention_time(id.data, ctx))
+				return true;
+		}
+		else if (p[0] == ':' && p[1] == ':')
+		{
+			casts = true;
+			p += 2;
+		}
+		else if (strchr(opchars, *p))
+		{
+			char	   *op;
+
+			while (*p && strchr(opchars, *p))
+				p++;
+			op = pnstrdup(start, p - start);
+			if (operators_mention_time(op, ctx))
+				return true;
+		}
+		else
+			p++;
+	}
+	return casts && casts_mention_time(ctx);
+}
+
+/*
+ * Whether a user-defined SQL function's body mentions a time literal that
+ * the parser would fold when the planner inlines the function, or calls a
+ * user-defined SQL function that does (the planner inlines such calls one
+ * into the other).  A body written as text is read by its words
+ * (conservatively: a false alarm only asks for a ttl); a BEGIN ATOMIC body
+ * was analysed when it was created (its literals were folded then, for a
+ * direct call as well), so only the functions it calls are followed.
  */
 static bool
 sql_body_mentions_time(Oid funcid, WalkContext *ctx)
@@ -439,12 +599,9 @@ sql_body_mentions_time(Oid funcid, WalkContext *ctx)
 	HeapTuple	tp;
 	Datum		d;
 	bool		isnull;
-	char	   *src;
-	const char *p;
-	const char *start;
-	int			len;
 	bool		found = false;
 
+	check_stack_depth();
 	if (list_member_oid(ctx->sqlfuncs_seen, funcid))
 		return false;
 	ctx->sqlfuncs_seen = lappend_oid(ctx->sqlfuncs_seen, funcid);
@@ -456,29 +613,31 @@ sql_body_mentions_time(Oid funcid, WalkContext *ctx)
 		ReleaseSysCache(tp);
 		return false;
 	}
-	d = SysCacheGetAttr(PROCOID, tp, Anum_pg_proc_prosrc, &isnull);
-	src = isnull ? pstrdup("") : TextDatumGetCString(d);
-	ReleaseSysCache(tp);
-
-	found = mentions_time_literal(src);
-	for (p = src; !found && next_word(&p, &start, &len);)
+	d = SysCacheGetAttr(PROCOID, tp, Anum_pg_proc_prosqlbody, &isnull);
+	if (!isnull)
 	{
-		char	   *word = downcase_truncate_identifier(start, len, false);
-		CatCList   *list = SearchSysCacheList1(PROCNAMEARGSNSP, CStringGetDatum(word));
-		int			i;
+		List	   *fns = NIL;
+		ListCell   *lc;
 
-		for (i = 0; !found && i < list->n_members; i++)
-		{
-			Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(&list->members[i]->tuple);
-
-			if (proc->oid >= FirstNormalObjectId && proc->prolang == SQLlanguageId)
-				found = sql_body_mentions_time(proc->oid, ctx);
-		}
-		ReleaseSysCacheList(list);
-		pfree(word);
+		body_walker((Node *) stringToNode(TextDatumGetCString(d)), &fns);
+		ReleaseSysCache(tp);
+		foreach(lc, fns)
+			if (!found && lfirst_oid(lc) >= FirstNormalObjectId)
+				found = sql_body_mentions_time(lfirst_oid(lc), ctx);
+		return found;
 	}
-	pfree(src);
-	return found;
+	d = SysCacheGetAttr(PROCOID, tp, Anum_pg_proc_prosrc, &isnull);
+	if (!isnull)
+	{
+		char	   *src = TextDatumGetCString(d);
+
+		ReleaseSysCache(tp);
+		found = mentions_time_literal(src) || text_calls_time(src, ctx);
+		pfree(src);
+		return found;
+	}
+	ReleaseSysCache(tp);
+	return false;
 }
 
 /* The expressions run-time partition pruning evaluates. */
@@ -581,46 +740,15 @@ plan_walker(Plan *plan, WalkContext *ctx)
 			break;
 		case T_Memoize:
 			exprs = lappend(exprs, ((Memoize *) plan)->param_exprs);
-			note_exec_operators(ctx->deps, ((Memoize *) plan)->hashOperators,
-								((Memoize *) plan)->numKeys);
 			break;
 		case T_WindowAgg:
-			{
-				WindowAgg  *wa = (WindowAgg *) plan;
-
-				exprs = lappend(exprs, wa->startOffset);
-				exprs = lappend(exprs, wa->endOffset);
-				exprs = lappend(exprs, wa->runCondition);
-				note_exec_operators(ctx->deps, wa->partOperators, wa->partNumCols);
-				note_exec_operators(ctx->deps, wa->ordOperators, wa->ordNumCols);
-				break;
-			}
+			exprs = lappend(exprs, ((WindowAgg *) plan)->startOffset);
+			exprs = lappend(exprs, ((WindowAgg *) plan)->endOffset);
+			exprs = lappend(exprs, ((WindowAgg *) plan)->runCondition);
+			break;
 		case T_Limit:
 			exprs = lappend(exprs, ((Limit *) plan)->limitOffset);
 			exprs = lappend(exprs, ((Limit *) plan)->limitCount);
-			if (((Limit *) plan)->limitOption == LIMIT_OPTION_WITH_TIES)
-				note_exec_operators(ctx->deps, ((Limit *) plan)->uniqOperators,
-									((Limit *) plan)->uniqNumCols);
-			break;
-		case T_Agg:
-			note_exec_operators(ctx->deps, ((Agg *) plan)->grpOperators,
-								((Agg *) plan)->numCols);
-			break;
-		case T_Group:
-			note_exec_operators(ctx->deps, ((Group *) plan)->grpOperators,
-								((Group *) plan)->numCols);
-			break;
-		case T_Unique:
-			note_exec_operators(ctx->deps, ((Unique *) plan)->uniqOperators,
-								((Unique *) plan)->numCols);
-			break;
-		case T_SetOp:
-			note_exec_operators(ctx->deps, ((SetOp *) plan)->dupOperators,
-								((SetOp *) plan)->numCols);
-			break;
-		case T_RecursiveUnion:
-			note_exec_operators(ctx->deps, ((RecursiveUnion *) plan)->dupOperators,
-								((RecursiveUnion *) plan)->numCols);
 			break;
 		case T_SubqueryScan:
 			children = list_make1(((SubqueryScan *) plan)->subplan);
@@ -661,34 +789,39 @@ declared_relid(const char *item)
 {
 	List	   *names = stringToQualifiedNameList(item);
 	RangeVar   *rv = makeRangeVarFromNameList(names);
-	Oid			relid = InvalidOid;
+	int			tries;
 
 	if (rv->catalogname && strcmp(rv->catalogname, get_database_name(MyDatabaseId)) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cross-database references are not implemented: \"%s\" in cachepg.depends_on",
 						NameListToString(names))));
-	if (rv->schemaname == NULL)
-		relid = RelnameGetRelid(rv->relname);
-	else
+	/* as RangeVarGetRelidExtended: a concurrent drop and re-create retries */
+	for (tries = 0; tries < 3; tries++)
 	{
-		Oid			nsp = get_namespace_oid(rv->schemaname, true);
+		Oid			relid = InvalidOid;
 
-		if (OidIsValid(nsp))
-			relid = get_relname_relid(rv->relname, nsp);
+		if (rv->schemaname == NULL)
+			relid = RelnameGetRelid(rv->relname);
+		else
+		{
+			Oid			nsp = get_namespace_oid(rv->schemaname, true);
+
+			if (OidIsValid(nsp))
+				relid = get_relname_relid(rv->relname, nsp);
+		}
+		if (!OidIsValid(relid))
+			break;
+		LockRelationOid(relid, AccessShareLock);
+		if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+			return relid;
+		UnlockRelationOid(relid, AccessShareLock);	/* dropped meanwhile */
 	}
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"%s\" in cachepg.depends_on does not exist",
-						NameListToString(names))));
-	LockRelationOid(relid, AccessShareLock);
-	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"%s\" in cachepg.depends_on does not exist",
-						NameListToString(names))));
-	return relid;
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_TABLE),
+			 errmsg("relation \"%s\" in cachepg.depends_on does not exist",
+					NameListToString(names))));
+	return InvalidOid;			/* keep compiler quiet */
 }
 
 /*
@@ -787,10 +920,12 @@ cachepg_deps_analyze(CacheDeps *deps, const char *sql, Query *query,
 	deps->verdict = VERDICT_STORE;
 	deps->reason = NULL;
 	deps->rtes = NIL;
-	deps->funcs = NIL;
 	deps->relids = NIL;
 	deps->typrels = NIL;
-	deps->namespaces = NIL;
+	deps->calls_user = false;
+	deps->direct = NIL;
+	deps->aggsupport = NIL;
+	deps->checks = NIL;
 	deps->sequence = InvalidOid;
 	deps->hidden = false;
 	ctx.deps = deps;
@@ -819,6 +954,71 @@ cachepg_deps_analyze(CacheDeps *deps, const char *sql, Query *query,
 	if (deps->hidden && !declared_relations(deps))
 		refuse(deps, VERDICT_UNSAFE,
 			   "a function that may read tables out of the planner's sight (declare them in cachepg.depends_on)");
+}
+
+static bool
+same_check(const PrivCheck *a, char kind, Oid oid, Oid userid, AclMode perms,
+		   const Bitmapset *cols)
+{
+	return a->kind == kind && a->oid == oid && a->userid == userid &&
+		a->perms == perms && bms_equal(a->cols, cols);
+}
+
+/* Append a check to a list unless it is there already. */
+static List *
+add_check(List *checks, char kind, Oid oid, Oid userid, AclMode perms,
+		  const Bitmapset *cols)
+{
+	ListCell   *lc;
+	PrivCheck  *c;
+
+	foreach(lc, checks)
+		if (same_check(lfirst(lc), kind, oid, userid, perms, cols))
+			return checks;
+	c = palloc0(sizeof(PrivCheck));
+	c->kind = kind;
+	c->oid = oid;
+	c->userid = userid;
+	c->perms = perms;
+	c->cols = bms_copy(cols);
+	return lappend(checks, c);
+}
+
+/*
+ * The checks a hit of this result makes: those noted while the statement
+ * was parsed, planned and run.  The executor checks an aggregate's support functions as the
+ * aggregate's owner, but the hook that noted them cannot tell: a support
+ * function of an aggregate in the plan that the plan does not also call
+ * itself is re-attributed to the owner.
+ */
+void
+cachepg_deps_finish(CacheDeps *deps, CheckRecorder *r)
+{
+	List	   *checks = NIL;
+	ListCell   *lc;
+
+	foreach(lc, r->checks)
+	{
+		PrivCheck  *c = lfirst(lc);
+		bool		support = false;
+		ListCell   *lc2;
+
+		if (c->kind == PRIV_FUNCTION && c->userid == r->userid)
+			foreach(lc2, deps->aggsupport)
+			{
+				List	   *pair = lfirst(lc2);
+
+				if (linitial_oid(pair) == c->oid)
+				{
+					support = true;
+					checks = add_check(checks, PRIV_FUNCTION, c->oid,
+									   lsecond_oid(pair), 0, NULL);
+				}
+			}
+		if (!support || list_member_oid(deps->direct, c->oid))
+			checks = add_check(checks, c->kind, c->oid, c->userid, c->perms, c->cols);
+	}
+	deps->checks = checks;
 }
 
 /*
@@ -882,55 +1082,10 @@ cachepg_deps_unwatched(const CacheDeps *deps, List *rels, bool opted_in)
 	return result;
 }
 
-/*
- * Serialized dependencies: relation count, then per relation (relid,
- * relkind, required permissions, check-as user, selected column count and
- * members), then function count and OIDs, then schema count and OIDs.
- */
 static void
-append_oids(StringInfo buf, List *oids)
+put_int(StringInfo buf, int32 v)
 {
-	int32		n = list_length(oids);
-	ListCell   *lc;
-
-	appendBinaryStringInfo(buf, (char *) &n, sizeof(n));
-	foreach(lc, oids)
-	{
-		Oid			o = lfirst_oid(lc);
-
-		appendBinaryStringInfo(buf, (char *) &o, sizeof(o));
-	}
-}
-
-void
-cachepg_deps_serialize(const CacheDeps *deps, StringInfo buf)
-{
-	ListCell   *lc;
-	int32		n;
-
-	n = list_length(deps->rtes);
-	appendBinaryStringInfo(buf, (char *) &n, sizeof(n));
-	foreach(lc, deps->rtes)
-	{
-		RangeTblEntry *rte = lfirst(lc);
-		int32		v[5];
-		int			x = -1;
-
-		v[0] = (int32) rte->relid;
-		v[1] = (int32) rte->relkind;
-		v[2] = (int32) rte->requiredPerms;
-		v[3] = (int32) rte->checkAsUser;
-		v[4] = bms_num_members(rte->selectedCols);
-		appendBinaryStringInfo(buf, (char *) v, sizeof(v));
-		while ((x = bms_next_member(rte->selectedCols, x)) >= 0)
-		{
-			int32		m = x;
-
-			appendBinaryStringInfo(buf, (char *) &m, sizeof(m));
-		}
-	}
-	append_oids(buf, deps->funcs);
-	append_oids(buf, deps->namespaces);
+	appendBinaryStringInfo(buf, (char *) &v, sizeof(v));
 }
 
 static int32
@@ -944,16 +1099,45 @@ get_int(const char **p)
 }
 
 /*
+ * Serialized dependencies: the count and OIDs of the relations to lock,
+ * then the count of checks and per check its kind, object, role,
+ * permissions and selected columns (count and members).
+ */
+void
+cachepg_deps_serialize(const CacheDeps *deps, StringInfo buf)
+{
+	ListCell   *lc;
+
+	put_int(buf, list_length(deps->rtes));
+	foreach(lc, deps->rtes)
+		put_int(buf, (int32) lfirst_node(RangeTblEntry, lc)->relid);
+	put_int(buf, list_length(deps->checks));
+	foreach(lc, deps->checks)
+	{
+		PrivCheck  *c = lfirst(lc);
+		int			x = -1;
+
+		put_int(buf, c->kind);
+		put_int(buf, (int32) c->oid);
+		put_int(buf, (int32) c->userid);
+		put_int(buf, (int32) c->perms);
+		put_int(buf, bms_num_members(c->cols));
+		while ((x = bms_next_member(c->cols, x)) >= 0)
+			put_int(buf, x);
+	}
+}
+
+/*
  * What a hit does instead of planning and executing, as the plan cache and
  * the executor would: lock every relation AccessShareLock (which also
- * processes pending invalidations), check each still exists without row
- * security, then check what executing the query checks as the caller (the
- * range-table permissions, columns included; EXECUTE on the functions) and
- * what parsing it checks (USAGE on the schemas its names were looked up
- * in).  A missing privilege raises the error a direct run would.  Returns
- * false when the entry is stale (something is gone).
+ * processes pending invalidations) and check each still exists without row
+ * security (else RECHECK_STALE); then make again every check PostgreSQL
+ * made when the result was computed, as the same roles.  A check that fails
+ * raises nothing: RECHECK_DENIED sends the caller to run the query itself,
+ * which raises PostgreSQL's own error (or lets the query handle it).  On a
+ * hit inside another load, the checks count for that load too.
  */
-bool
+RecheckResult
 cachepg_deps_recheck(const char *data, int len)
 {
 	const char *p = data;
@@ -964,86 +1148,99 @@ cachepg_deps_recheck(const char *data, int len)
 	n = get_int(&p);
 	for (i = 0; i < n; i++)
 	{
-		RangeTblEntry *rte = makeNode(RangeTblEntry);
+		Oid			relid = (Oid) get_int(&p);
 		HeapTuple	tp;
-		int32		ncols,
-					c;
 		bool		ok;
 
-		rte->rtekind = RTE_RELATION;
-		rte->relid = (Oid) get_int(&p);
-		rte->relkind = (char) get_int(&p);
-		rte->requiredPerms = (AclMode) get_int(&p);
-		rte->checkAsUser = (Oid) get_int(&p);
-		ncols = get_int(&p);
-		for (c = 0; c < ncols; c++)
-			rte->selectedCols = bms_add_member(rte->selectedCols, get_int(&p));
-
-		LockRelationOid(rte->relid, AccessShareLock);
-		tp = SearchSysCache1(RELOID, ObjectIdGetDatum(rte->relid));
+		LockRelationOid(relid, AccessShareLock);
+		tp = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 		if (!HeapTupleIsValid(tp))
-			return false;
+			return RECHECK_STALE;
+		ok = !((Form_pg_class) GETSTRUCT(tp))->relrowsecurity;
+		ReleaseSysCache(tp);
+		if (!ok)
+			return RECHECK_STALE;
 		if (IsolationIsSerializable())
 		{
 			/* what a direct read would take, so write skew is still seen */
-			Relation	rel = relation_open(rte->relid, NoLock);
+			Relation	rel = relation_open(relid, NoLock);
 
 			PredicateLockRelation(rel, GetTransactionSnapshot());
 			relation_close(rel, NoLock);
 		}
-		ok = !((Form_pg_class) GETSTRUCT(tp))->relrowsecurity;
-		ReleaseSysCache(tp);
-		if (!ok)
-			return false;
-		rtable = lappend(rtable, rte);
-	}
-	ExecCheckRTPerms(rtable, true);
-
-	n = get_int(&p);
-	for (i = 0; i < n; i++)
-	{
-		Oid			f = (Oid) get_int(&p);
-
-		if (!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(f)))
-			return false;
-		if (pg_proc_aclcheck(f, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
-			aclcheck_error(ACLCHECK_NO_PRIV,
-						   get_func_prokind(f) == PROKIND_AGGREGATE ?
-						   OBJECT_AGGREGATE : OBJECT_FUNCTION,
-						   get_func_name(f));
 	}
 
 	n = get_int(&p);
 	for (i = 0; i < n; i++)
 	{
-		Oid			nsp = (Oid) get_int(&p);
-		char	   *name = get_namespace_name(nsp);
+		char		kind = (char) get_int(&p);
+		Oid			oid = (Oid) get_int(&p);
+		Oid			userid = (Oid) get_int(&p);
+		AclMode		perms = (AclMode) get_int(&p);
+		int32		ncols = get_int(&p);
+		int32		c;
 
-		if (name == NULL)
-			return false;
-		if (pg_namespace_aclcheck(nsp, GetUserId(), ACL_USAGE) != ACLCHECK_OK)
-			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_SCHEMA, name);
+		switch (kind)
+		{
+			case PRIV_SCHEMA:
+				if (!SearchSysCacheExists1(NAMESPACEOID, ObjectIdGetDatum(oid)))
+					return RECHECK_STALE;
+				if (pg_namespace_aclcheck(oid, userid, ACL_USAGE) != ACLCHECK_OK)
+					return RECHECK_DENIED;
+				cachepg_checks_note(PRIV_SCHEMA, oid);
+				break;
+			case PRIV_FUNCTION:
+				if (!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(oid)))
+					return RECHECK_STALE;
+				if (pg_proc_aclcheck(oid, userid, ACL_EXECUTE) != ACLCHECK_OK)
+					return RECHECK_DENIED;
+				cachepg_checks_note(PRIV_FUNCTION, oid);
+				break;
+			case PRIV_RELATION:
+				{
+					RangeTblEntry *rte = makeNode(RangeTblEntry);
+
+					rte->rtekind = RTE_RELATION;
+					rte->relid = oid;
+					rte->requiredPerms = perms;
+					rte->checkAsUser = userid;
+					for (c = 0; c < ncols; c++)
+						rte->selectedCols = bms_add_member(rte->selectedCols, get_int(&p));
+					rtable = lappend(rtable, rte);
+					break;
+				}
+			default:
+				elog(ERROR, "cachepg: unknown privilege check kind %d", kind);
+		}
 	}
 	Assert(p - data == len);
-	return true;
+	if (rtable != NIL && !ExecCheckRTPerms(rtable, false))
+		return RECHECK_DENIED;
+	return RECHECK_OK;
 }
 
 /*
- * The schemas the caller's statement looks names up in, as the parser
- * checks them (LookupExplicitNamespace: an explicitly qualified name needs
- * USAGE on its schema).  Names resolved through search_path need no note:
- * the key holds the path, which lists only schemas the role may use.  A
- * recorder is active while the statement is parsed, planned and run, and
- * notes only lookups made as the caller (not inside SECURITY DEFINER
- * functions).
+ * The checks PostgreSQL makes while a statement is parsed, planned and run
+ * (including inside the functions it calls), noted through its hooks:
+ * OAT_NAMESPACE_SEARCH after LookupExplicitNamespace granted USAGE on the
+ * schema of an explicitly qualified name (names resolved through
+ * search_path need no note: the key holds the path, which lists only
+ * schemas the role may use), OAT_FUNCTION_EXECUTE after the executor
+ * granted EXECUTE, and ExecutorCheckPerms_hook after ExecCheckRTPerms
+ * granted a range table's permissions.  Each is noted with the role it was
+ * checked as: the current user, or a view's owner.  Recorders nest (a
+ * load inside a load's functions); an inner one's checks count for the
+ * outer one too.
  */
-static NameRecorder *recorder = NULL;
+static CheckRecorder *recorder = NULL;
+static ExecutorCheckPerms_hook_type prev_check_perms = NULL;
+static planner_hook_type prev_planner = NULL;
 
 void
-cachepg_names_push(NameRecorder *r)
+cachepg_checks_push(CheckRecorder *r)
 {
 	r->userid = GetUserId();
-	r->namespaces = NIL;
+	r->checks = NIL;
 	r->paused = false;
 	r->cxt = CurrentMemoryContext;
 	r->prev = recorder;
@@ -1051,22 +1248,127 @@ cachepg_names_push(NameRecorder *r)
 }
 
 void
-cachepg_names_pop(NameRecorder *r)
+cachepg_checks_pop(CheckRecorder *r)
 {
 	Assert(recorder == r);
 	recorder = r->prev;
+	if (recorder != NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(recorder->cxt);
+		ListCell   *lc;
+
+		foreach(lc, r->checks)
+		{
+			PrivCheck  *c = lfirst(lc);
+
+			recorder->checks = add_check(recorder->checks, c->kind, c->oid,
+										 c->userid, c->perms, c->cols);
+		}
+		MemoryContextSwitchTo(old);
+	}
 }
 
-/* From the object-access hook: an explicit lookup in schema nsp passed. */
+/* A schema (PRIV_SCHEMA) or function (PRIV_FUNCTION) check as the current user. */
 void
-cachepg_names_note(Oid nsp)
+cachepg_checks_note(char kind, Oid oid)
 {
 	MemoryContext old;
 
-	if (recorder == NULL || recorder->paused || GetUserId() != recorder->userid ||
-		list_member_oid(recorder->namespaces, nsp))
+	if (recorder == NULL || recorder->paused)
 		return;
 	old = MemoryContextSwitchTo(recorder->cxt);
-	recorder->namespaces = lappend_oid(recorder->namespaces, nsp);
+	recorder->checks = add_check(recorder->checks, kind, oid, GetUserId(), 0, NULL);
 	MemoryContextSwitchTo(old);
+}
+
+static bool
+note_range_table(List *rangeTable, bool ereport_on_violation)
+{
+	if (recorder != NULL && !recorder->paused)
+	{
+		MemoryContext old = MemoryContextSwitchTo(recorder->cxt);
+		ListCell   *lc;
+
+		foreach(lc, rangeTable)
+		{
+			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+			if (rte->rtekind != RTE_RELATION || rte->requiredPerms == 0)
+				continue;
+			recorder->checks = add_check(recorder->checks, PRIV_RELATION, rte->relid,
+										 OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId(),
+										 rte->requiredPerms, rte->selectedCols);
+		}
+		MemoryContextSwitchTo(old);
+	}
+	return prev_check_perms ? prev_check_perms(rangeTable, ereport_on_violation) : true;
+}
+
+/* Collects the user-defined SQL functions a query tree calls. */
+static bool
+collect_sql_function(Oid funcid, void *context)
+{
+	if (funcid >= FirstNormalObjectId && func_language(funcid) == SQLlanguageId)
+		*(List **) context = list_append_unique_oid(*(List **) context, funcid);
+	return false;
+}
+
+static bool
+sql_function_walker(Node *node, List **fns)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, sql_function_walker, fns, 0);
+	check_functions_in_node(node, collect_sql_function, fns);
+	return expression_tree_walker(node, sql_function_walker, fns);
+}
+
+/*
+ * The planner checks EXECUTE on a SQL function before it inlines it
+ * (inline_function), with no hook to note it; it does record the function
+ * in the plan's invalidation items, by the hash of its OID.  So: the SQL
+ * functions the query tree calls whose hash the plan lists were inlined
+ * (or are called by the plan, and checked again by the executor).
+ */
+static PlannedStmt *
+note_planning(Query *parse, const char *query_string, int cursorOptions,
+			  ParamListInfo boundParams)
+{
+	List	   *fns = NIL;
+	PlannedStmt *result;
+	ListCell   *lc;
+
+	if (recorder != NULL && !recorder->paused)
+		sql_function_walker((Node *) parse, &fns);	/* before the planner rewrites it */
+	result = prev_planner ?
+		prev_planner(parse, query_string, cursorOptions, boundParams) :
+		standard_planner(parse, query_string, cursorOptions, boundParams);
+	foreach(lc, fns)
+	{
+		uint32		hash = GetSysCacheHashValue1(PROCOID, ObjectIdGetDatum(lfirst_oid(lc)));
+		ListCell   *lc2;
+
+		foreach(lc2, result->invalItems)
+		{
+			PlanInvalItem *item = lfirst_node(PlanInvalItem, lc2);
+
+			if (item->cacheId == PROCOID && item->hashValue == hash)
+			{
+				cachepg_checks_note(PRIV_FUNCTION, lfirst_oid(lc));
+				break;
+			}
+		}
+	}
+	return result;
+}
+
+/* Install the planner and executor hooks; from _PG_init while preloading. */
+void
+cachepg_deps_init(void)
+{
+	prev_check_perms = ExecutorCheckPerms_hook;
+	ExecutorCheckPerms_hook = note_range_table;
+	prev_planner = planner_hook;
+	planner_hook = note_planning;
 }

@@ -21,34 +21,66 @@ typedef struct CacheDeps
 {
 	CacheVerdict verdict;
 	const char *reason;			/* why not VERDICT_STORE */
-	List	   *rtes;			/* RTE_RELATION entries to re-check on a hit */
-	List	   *funcs;			/* OIDs of functions whose EXECUTE to re-check */
+	List	   *rtes;			/* RTE_RELATION entries to lock on a hit */
 	List	   *relids;			/* relations read or declared (unique) */
 	List	   *typrels;		/* relations of composite types used */
-	List	   *namespaces;		/* schemas whose USAGE to re-check */
+	List	   *direct;			/* functions the final plan calls itself */
+	List	   *aggsupport;		/* (support function, aggregate owner) pairs */
+	List	   *checks;			/* PrivCheck: what a hit re-checks */
 	Oid			sequence;		/* a sequence read, if any */
 	bool		hidden;			/* calls functions that may read more */
+	bool		calls_user;		/* the final plan calls user-defined functions */
 } CacheDeps;
 
-/* Notes the schemas a statement names while it is parsed, planned and run. */
-typedef struct NameRecorder
+/*
+ * One privilege check PostgreSQL made while it parsed, planned and ran the
+ * statement, and that a hit makes again: USAGE on a schema a name was
+ * looked up in, EXECUTE on a function, or a range-table entry's
+ * permissions (columns included), each as the role it was checked as.
+ */
+typedef struct PrivCheck
 {
-	Oid			userid;			/* the caller: lookups as others do not count */
-	bool		paused;			/* while cachepg parses text of its own */
-	List	   *namespaces;
-	MemoryContext cxt;
-	struct NameRecorder *prev;
-} NameRecorder;
+	char		kind;			/* PRIV_* */
+	Oid			oid;
+	Oid			userid;
+	AclMode		perms;			/* PRIV_RELATION */
+	Bitmapset  *cols;			/* PRIV_RELATION: selected columns */
+} PrivCheck;
 
+#define PRIV_SCHEMA		'n'
+#define PRIV_FUNCTION	'f'
+#define PRIV_RELATION	'r'
+
+/* Collects the checks made while a statement is loaded (see deps.c). */
+typedef struct CheckRecorder
+{
+	Oid			userid;			/* the caller */
+	bool		paused;			/* while cachepg runs statements of its own */
+	List	   *checks;
+	MemoryContext cxt;
+	struct CheckRecorder *prev;
+} CheckRecorder;
+
+/* What cachepg_deps_recheck() found. */
+typedef enum RecheckResult
+{
+	RECHECK_OK,
+	RECHECK_STALE,				/* something the entry depends on is gone */
+	RECHECK_DENIED				/* a check a direct run makes would fail */
+} RecheckResult;
+
+extern void cachepg_deps_init(void);
 extern void cachepg_deps_analyze(CacheDeps *deps, const char *sql,
 								 Query *query, PlannedStmt *pstmt);
+extern void cachepg_deps_finish(CacheDeps *deps, CheckRecorder *r);
 extern void cachepg_deps_serialize(const CacheDeps *deps, StringInfo buf);
-extern bool cachepg_deps_recheck(const char *data, int len);
+extern RecheckResult cachepg_deps_recheck(const char *data, int len);
 extern List *cachepg_deps_relations(const CacheDeps *deps);
-extern void cachepg_names_push(NameRecorder *r);
-extern void cachepg_names_pop(NameRecorder *r);
-extern void cachepg_names_note(Oid nsp);
 extern List *cachepg_deps_unwatched(const CacheDeps *deps, List *rels,
 									 bool opted_in);
+
+extern void cachepg_checks_push(CheckRecorder *r);
+extern void cachepg_checks_pop(CheckRecorder *r);
+extern void cachepg_checks_note(char kind, Oid oid);
 
 #endif

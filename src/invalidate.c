@@ -299,8 +299,10 @@ slot_assign(const WatchKey *key)
 /*
  * The slot of (this database, relid), created if missing and create is
  * set.  -1 when there is none (or the table is full; writers then fall
- * back to the global slot).  A slot whose relation was dropped is found
- * again only by a relation with the same OID, which takes it over.
+ * back to the global slot).  A slot whose relation's drop committed is
+ * still returned for its OID (a backend may look a dropped relation up
+ * from an older view of the catalogs) but stays free for reassignment,
+ * which moves its generation: whoever still uses it then misses.
  */
 static int32
 slot_lookup(Oid relid, bool create)
@@ -318,23 +320,12 @@ slot_lookup(Oid relid, bool create)
 	if (e)
 		s = e->slot;
 	LWLockRelease(wlock);
-	if ((s >= 0 && pg_atomic_read_u32(&wslots[s].dropped) == 0) || !create)
+	if (s >= 0 || !create)
 		return s;
 
 	LWLockAcquire(wlock, LW_EXCLUSIVE);
 	e = hash_search(wmap, &key, HASH_FIND, NULL);
-	if (e)
-	{
-		s = e->slot;
-		if (pg_atomic_read_u32(&wslots[s].dropped) != 0)
-		{
-			/* the OID came back for a new relation */
-			pg_atomic_write_u32(&wslots[s].dropped, 0);
-			bump(s);
-		}
-	}
-	else
-		s = slot_assign(&key);
+	s = e ? e->slot : slot_assign(&key);
 	LWLockRelease(wlock);
 	return s;
 }
@@ -1245,9 +1236,9 @@ cachepg_tables(PG_FUNCTION_ARGS)
 	cachepg_require_store();
 	InitMaterializedSRF(fcinfo, 0);
 	/* who owns which slot, read under the lock (a slot may be reassigned) */
+	rels = palloc(sizeof(Oid) * wshared->maxslots);
 	LWLockAcquire(wlock, LW_SHARED);
 	n = wshared->nslots;
-	rels = palloc(sizeof(Oid) * n);
 	for (i = 0; i < n; i++)
 		rels[i] = (i == CACHEPG_GLOBAL_SLOT ||
 				   (wslots[i].dbid == MyDatabaseId &&
@@ -1299,10 +1290,15 @@ rv_relid(RangeVar *rv)
 	return rv ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
 }
 
+/*
+ * A temporary table, view, sequence or index: only this session sees it.
+ * (A composite type in pg_temp may be used by permanent tables.)
+ */
 static bool
 is_temp_relation(Oid relid)
 {
-	return OidIsValid(relid) && get_rel_persistence(relid) == RELPERSISTENCE_TEMP;
+	return OidIsValid(relid) && get_rel_persistence(relid) == RELPERSISTENCE_TEMP &&
+		get_rel_relkind(relid) != RELKIND_COMPOSITE_TYPE;
 }
 
 /*
@@ -1455,7 +1451,9 @@ before_utility(Node *tree)
 				cachepg_mark_global();
 			break;
 		case T_CreateFunctionStmt:
-			if (!names_temp_schema(((CreateFunctionStmt *) tree)->funcname))
+			/* a permanent view may call a pg_temp function: replacing one counts */
+			if (!names_temp_schema(((CreateFunctionStmt *) tree)->funcname) ||
+				((CreateFunctionStmt *) tree)->replace)
 				cachepg_mark_global();
 			break;
 		case T_DropStmt:
@@ -1478,6 +1476,16 @@ before_utility(Node *tree)
 
 				if (is_temp_relation(rv_relid(at->relation)))
 					break;		/* a temporary child changes only this session */
+				if (at->objtype == OBJECT_TYPE)
+				{
+					/*
+					 * CASCADE alters the typed tables and the columns of that
+					 * type too, and inlined functions may have folded a value
+					 * of the type away: everything.
+					 */
+					cachepg_mark_global();
+					break;
+				}
 				mark_target(at->relation);
 				foreach(lc, at->cmds)
 				{
@@ -1697,7 +1705,13 @@ object_access(ObjectAccessType access, Oid classId, Oid objectId, int subId,
 	{
 		/* an explicitly qualified name passed its USAGE check (deps.c) */
 		if (((ObjectAccessNamespaceSearch *) arg)->ereport_on_violation)
-			cachepg_names_note(objectId);
+			cachepg_checks_note(PRIV_SCHEMA, objectId);
+		return;
+	}
+	if (access == OAT_FUNCTION_EXECUTE)
+	{
+		/* the executor granted EXECUTE on a function (deps.c) */
+		cachepg_checks_note(PRIV_FUNCTION, objectId);
 		return;
 	}
 	if (!IsUnderPostmaster || !can_mark())

@@ -314,8 +314,9 @@ serve_hit(CacheCall *call, CacheKey *key)
 	int32		slotno;
 	char	   *blob;
 	BlobHeader *h;
-	TupleDesc	stored;
+	TupleDesc	stored = NULL;
 	bool		stale;
+	RecheckResult recheck = RECHECK_STALE;
 
 	blob = cachepg_lookup(key->hash, GetCurrentTimestamp(), &size, &slotno);
 	if (blob == NULL)
@@ -330,12 +331,22 @@ serve_hit(CacheCall *call, CacheKey *key)
 		return false;
 	}
 	if (!keygens_current(h, key) ||
-		!cachepg_deps_recheck(blob + h->depoff, h->deplen) ||
+		(recheck = cachepg_deps_recheck(blob + h->depoff, h->deplen)) == RECHECK_STALE ||
 		!marks_current(blob + h->markoff, h->nmarks) ||
 		(stored = cachepg_result_desc(blob + h->rowoff, &stale)) == NULL ||
 		!layout_unchanged(stored, blob + h->typeoff, h->typelen))
 	{
 		cachepg_remove_hash(key->hash);
+		pfree(blob);
+		return false;
+	}
+	if (recheck == RECHECK_DENIED)
+	{
+		/*
+		 * A check PostgreSQL made for this result fails now: run the query,
+		 * which raises PostgreSQL's own error (or lets a function handle
+		 * it), exactly as a direct run would.
+		 */
 		pfree(blob);
 		return false;
 	}
@@ -600,6 +611,18 @@ watch_reanalysis(CachedPlanSource *ps)
 	MemoryContextRegisterResetCallback(ps->query_context, cb);
 }
 
+/* cachepg_prepared_block_stores(), whose query is not the caller's. */
+static bool
+prepared_block_stores(CheckRecorder *checks)
+{
+	bool		block;
+
+	checks->paused = true;
+	block = cachepg_prepared_block_stores();
+	checks->paused = false;
+	return block;
+}
+
 /* Whether this transaction may store at all: it wrote nothing. */
 static bool
 xact_may_store(void)
@@ -622,7 +645,7 @@ xact_may_store(void)
  * then store only if no mark moved.
  */
 static void
-load(CacheCall *call, CacheKey *key, NameRecorder *names)
+load(CacheCall *call, CacheKey *key, CheckRecorder *checks)
 {
 	SPIPlanPtr	plan;
 	SPIPlanPtr	exec_plan;
@@ -691,9 +714,9 @@ load(CacheCall *call, CacheKey *key, NameRecorder *names)
 		 */
 		wrapped = psprintf("SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(q.*)), '[]'::pg_catalog.jsonb) FROM (\n%.*s\n) q",
 						   len, call->sql + loc);
-		names->paused = true;
+		checks->paused = true;	/* cachepg's own text, not the caller's */
 		exec_plan = SPI_prepare(wrapped, call->nparams, call->argtypes);
-		names->paused = false;
+		checks->paused = false;
 		if (exec_plan == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	}
@@ -736,7 +759,7 @@ load(CacheCall *call, CacheKey *key, NameRecorder *names)
 		}
 		else if (!xact_may_store())
 			store = false;
-		else if (cachepg_prepared_block_stores())
+		else if (prepared_block_stores(checks))
 		{
 			cachepg_count(CC_WRITE_CONFLICTS, 1);
 			store = false;
@@ -770,6 +793,15 @@ load(CacheCall *call, CacheKey *key, NameRecorder *names)
 			}
 		}
 	}
+
+	/*
+	 * A function body run from a plan this session saved earlier would look
+	 * no name up and inline nothing again, so its checks would go unnoted:
+	 * have every saved plan analysed and planned afresh (our own plan is not
+	 * a saved one), as in a new session.
+	 */
+	if (store && deps.calls_user)
+		ResetPlanCache();
 
 	if (call->nparams > 0)
 	{
@@ -843,7 +875,7 @@ load(CacheCall *call, CacheKey *key, NameRecorder *names)
 		 */
 		cachepg_result_end(&writer);
 		row_bytes = cachepg_result_row_bytes(&writer);
-		deps.namespaces = names->namespaces;
+		cachepg_deps_finish(&deps, checks);
 		hdr.depoff = blob.len;
 		cachepg_deps_serialize(&deps, &blob);
 		hdr.deplen = blob.len - hdr.depoff;
@@ -858,7 +890,9 @@ load(CacheCall *call, CacheKey *key, NameRecorder *names)
 			DirectFunctionCall1(pg_advisory_unlock_shared_int8,
 								Int64GetDatum((int64) cachepg_test_store_lock));
 		}
-		if (writer.too_large)
+		if (writer.too_large ||
+			(Size) blob.len > Min((Size) cachepg_max_entry_size_kb * 1024,
+								  cachepg_store_max_size()))
 			cachepg_count(CC_TOO_LARGE, 1);
 		else if (!marks_current(blob.data + hdr.markoff, hdr.nmarks) ||
 				 !keygens_current(&hdr, key) ||
@@ -903,22 +937,22 @@ load(CacheCall *call, CacheKey *key, NameRecorder *names)
 }
 
 /*
- * The miss path, with the schemas the statement names noted while it is
- * parsed, planned and run (deps.c), whatever happens.
+ * The miss path, with the privilege checks PostgreSQL makes noted while the
+ * statement is parsed, planned and run (deps.c), whatever happens.
  */
 static void
 run_query(CacheCall *call, CacheKey *key)
 {
-	NameRecorder names;
+	CheckRecorder checks;
 
-	cachepg_names_push(&names);
+	cachepg_checks_push(&checks);
 	PG_TRY();
 	{
-		load(call, key, &names);
+		load(call, key, &checks);
 	}
 	PG_FINALLY();
 	{
-		cachepg_names_pop(&names);
+		cachepg_checks_pop(&checks);
 	}
 	PG_END_TRY();
 }
@@ -931,6 +965,11 @@ get_or_run(CacheCall *call)
 
 	if (cache_usable())
 	{
+		/*
+		 * A REVOKE USAGE committed meanwhile changes the search path the key
+		 * holds: see it, as a direct query's name lookups would.
+		 */
+		AcceptInvalidationMessages();
 		cachepg_build_key(&key, call->form, call->sql, call->sqllen,
 						  call->params, call->nparams, true);
 		if (serve_hit(call, &key))
