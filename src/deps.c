@@ -298,19 +298,6 @@ func_owner(Oid funcid)
 	return owner;
 }
 
-static Oid
-func_language(Oid funcid)
-{
-	HeapTuple	tp = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
-	Oid			lang;
-
-	if (!HeapTupleIsValid(tp))
-		return InvalidOid;
-	lang = ((Form_pg_proc) GETSTRUCT(tp))->prolang;
-	ReleaseSysCache(tp);
-	return lang;
-}
-
 /*
  * A user-defined aggregate is catalogued IMMUTABLE whatever its support
  * functions do: judge those instead (their EXECUTE is the aggregate
@@ -432,37 +419,23 @@ mentions_time_literal(const char *sql)
 	return false;
 }
 
-
-/* Whether a user-defined SQL function among those named name does. */
+/*
+ * Whether a user-defined SQL function named name (cacheid PROCNAMEARGSNSP),
+ * or implementing an operator named name (OPERNAMENSP), does.
+ */
 static bool
-named_functions_mention_time(const char *name, WalkContext *ctx)
+named_functions_mention_time(int cacheid, const char *name, WalkContext *ctx)
 {
-	CatCList   *list = SearchSysCacheList1(PROCNAMEARGSNSP, CStringGetDatum(name));
+	CatCList   *list = SearchSysCacheList1(cacheid, CStringGetDatum(name));
 	bool		found = false;
 	int			i;
 
 	for (i = 0; !found && i < list->n_members; i++)
 	{
-		Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(&list->members[i]->tuple);
-
-		if (proc->oid >= FirstNormalObjectId && proc->prolang == SQLlanguageId)
-			found = sql_body_mentions_time(proc->oid, ctx);
-	}
-	ReleaseSysCacheList(list);
-	return found;
-}
-
-/* Whether a user-defined SQL function implementing an operator named name does. */
-static bool
-operators_mention_time(const char *name, WalkContext *ctx)
-{
-	CatCList   *list = SearchSysCacheList1(OPERNAMENSP, CStringGetDatum(name));
-	bool		found = false;
-	int			i;
-
-	for (i = 0; !found && i < list->n_members; i++)
-	{
-		Oid			fn = ((Form_pg_operator) GETSTRUCT(&list->members[i]->tuple))->oprcode;
+		HeapTuple	tup = &list->members[i]->tuple;
+		Oid			fn = cacheid == OPERNAMENSP ?
+			((Form_pg_operator) GETSTRUCT(tup))->oprcode :
+			((Form_pg_proc) GETSTRUCT(tup))->oid;
 
 		if (fn >= FirstNormalObjectId)
 			found = sql_body_mentions_time(fn, ctx);
@@ -497,25 +470,24 @@ casts_mention_time(WalkContext *ctx)
 	return found;
 }
 
-/* Collects the functions a stored (BEGIN ATOMIC) body calls. */
+/* Collects the user-defined functions a query or expression tree calls. */
 static bool
-collect_function(Oid funcid, void *context)
+collect_user_function(Oid funcid, void *context)
 {
-	List	  **fns = (List **) context;
-
-	*fns = list_append_unique_oid(*fns, funcid);
+	if (funcid >= FirstNormalObjectId)
+		*(List **) context = list_append_unique_oid(*(List **) context, funcid);
 	return false;
 }
 
 static bool
-body_walker(Node *node, List **fns)
+user_function_walker(Node *node, List **fns)
 {
 	if (node == NULL)
 		return false;
 	if (IsA(node, Query))
-		return query_tree_walker((Query *) node, body_walker, fns, 0);
-	check_functions_in_node(node, collect_function, fns);
-	return expression_tree_walker(node, body_walker, fns);
+		return query_tree_walker((Query *) node, user_function_walker, fns, 0);
+	check_functions_in_node(node, collect_user_function, fns);
+	return expression_tree_walker(node, user_function_walker, fns);
 }
 
 /*
@@ -544,7 +516,7 @@ text_calls_time(const char *src, WalkContext *ctx)
 			word = downcase_truncate_identifier(start, p - start, false);
 			if (strcmp(word, "cast") == 0)
 				casts = true;
-			else if (named_functions_mention_time(word, ctx))
+			else if (named_functions_mention_time(PROCNAMEARGSNSP, word, ctx))
 				return true;
 		}
 		else if (*p == '"')
@@ -560,7 +532,7 @@ text_calls_time(const char *src, WalkContext *ctx)
 			}
 			if (*p)
 				p++;
-			if (id.len > 0 && named_functions_mention_time(id.data, ctx))
+			if (id.len > 0 && named_functions_mention_time(PROCNAMEARGSNSP, id.data, ctx))
 				return true;
 		}
 		else if (p[0] == ':' && p[1] == ':')
@@ -575,7 +547,7 @@ text_calls_time(const char *src, WalkContext *ctx)
 			while (*p && strchr(opchars, *p))
 				p++;
 			op = pnstrdup(start, p - start);
-			if (operators_mention_time(op, ctx))
+			if (named_functions_mention_time(OPERNAMENSP, op, ctx))
 				return true;
 		}
 		else
@@ -619,10 +591,10 @@ sql_body_mentions_time(Oid funcid, WalkContext *ctx)
 		List	   *fns = NIL;
 		ListCell   *lc;
 
-		body_walker((Node *) stringToNode(TextDatumGetCString(d)), &fns);
+		user_function_walker((Node *) stringToNode(TextDatumGetCString(d)), &fns);
 		ReleaseSysCache(tp);
 		foreach(lc, fns)
-			if (!found && lfirst_oid(lc) >= FirstNormalObjectId)
+			if (!found)
 				found = sql_body_mentions_time(lfirst_oid(lc), ctx);
 		return found;
 	}
@@ -984,6 +956,21 @@ add_check(List *checks, char kind, Oid oid, Oid userid, AclMode perms,
 	return lappend(checks, c);
 }
 
+static CheckRecorder *recorder = NULL;
+
+/* Note a schema or function check made as userid in the active recorder. */
+static void
+note_check(char kind, Oid oid, Oid userid)
+{
+	MemoryContext old;
+
+	if (recorder == NULL || recorder->paused)
+		return;
+	old = MemoryContextSwitchTo(recorder->cxt);
+	recorder->checks = add_check(recorder->checks, kind, oid, userid, 0, NULL);
+	MemoryContextSwitchTo(old);
+}
+
 /*
  * The checks a hit of this result makes: those noted while the statement
  * was parsed, planned and run.  The executor checks an aggregate's support functions as the
@@ -1183,19 +1170,19 @@ cachepg_deps_recheck(const char *data, int len)
 		switch (kind)
 		{
 			case PRIV_SCHEMA:
-				if (!SearchSysCacheExists1(NAMESPACEOID, ObjectIdGetDatum(oid)))
-					return RECHECK_STALE;
-				if (pg_namespace_aclcheck(oid, userid, ACL_USAGE) != ACLCHECK_OK)
-					return RECHECK_DENIED;
-				cachepg_checks_note(PRIV_SCHEMA, oid);
-				break;
 			case PRIV_FUNCTION:
-				if (!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(oid)))
-					return RECHECK_STALE;
-				if (pg_proc_aclcheck(oid, userid, ACL_EXECUTE) != ACLCHECK_OK)
-					return RECHECK_DENIED;
-				cachepg_checks_note(PRIV_FUNCTION, oid);
-				break;
+				{
+					bool		schema = (kind == PRIV_SCHEMA);
+
+					if (!SearchSysCacheExists1(schema ? NAMESPACEOID : PROCOID,
+											   ObjectIdGetDatum(oid)))
+						return RECHECK_STALE;
+					if ((schema ? pg_namespace_aclcheck(oid, userid, ACL_USAGE) :
+						 pg_proc_aclcheck(oid, userid, ACL_EXECUTE)) != ACLCHECK_OK)
+						return RECHECK_DENIED;
+					note_check(kind, oid, userid);
+					break;
+				}
 			case PRIV_RELATION:
 				{
 					RangeTblEntry *rte = makeNode(RangeTblEntry);
@@ -1232,7 +1219,6 @@ cachepg_deps_recheck(const char *data, int len)
  * load inside a load's functions); an inner one's checks count for the
  * outer one too.
  */
-static CheckRecorder *recorder = NULL;
 static ExecutorCheckPerms_hook_type prev_check_perms = NULL;
 static planner_hook_type prev_planner = NULL;
 
@@ -1272,13 +1258,7 @@ cachepg_checks_pop(CheckRecorder *r)
 void
 cachepg_checks_note(char kind, Oid oid)
 {
-	MemoryContext old;
-
-	if (recorder == NULL || recorder->paused)
-		return;
-	old = MemoryContextSwitchTo(recorder->cxt);
-	recorder->checks = add_check(recorder->checks, kind, oid, GetUserId(), 0, NULL);
-	MemoryContextSwitchTo(old);
+	note_check(kind, oid, GetUserId());
 }
 
 static bool
@@ -1304,32 +1284,13 @@ note_range_table(List *rangeTable, bool ereport_on_violation)
 	return prev_check_perms ? prev_check_perms(rangeTable, ereport_on_violation) : true;
 }
 
-/* Collects the user-defined SQL functions a query tree calls. */
-static bool
-collect_sql_function(Oid funcid, void *context)
-{
-	if (funcid >= FirstNormalObjectId && func_language(funcid) == SQLlanguageId)
-		*(List **) context = list_append_unique_oid(*(List **) context, funcid);
-	return false;
-}
-
-static bool
-sql_function_walker(Node *node, List **fns)
-{
-	if (node == NULL)
-		return false;
-	if (IsA(node, Query))
-		return query_tree_walker((Query *) node, sql_function_walker, fns, 0);
-	check_functions_in_node(node, collect_sql_function, fns);
-	return expression_tree_walker(node, sql_function_walker, fns);
-}
-
 /*
  * The planner checks EXECUTE on a SQL function before it inlines it
  * (inline_function), with no hook to note it; it does record the function
- * in the plan's invalidation items, by the hash of its OID.  So: the SQL
- * functions the query tree calls whose hash the plan lists were inlined
- * (or are called by the plan, and checked again by the executor).
+ * in the plan's invalidation items, by the hash of its OID.  So: the
+ * user-defined functions the query tree calls whose hash the plan lists
+ * were inlined, or are called by the plan (and the executor checks them
+ * again, as the same user).
  */
 static PlannedStmt *
 note_planning(Query *parse, const char *query_string, int cursorOptions,
@@ -1340,7 +1301,7 @@ note_planning(Query *parse, const char *query_string, int cursorOptions,
 	ListCell   *lc;
 
 	if (recorder != NULL && !recorder->paused)
-		sql_function_walker((Node *) parse, &fns);	/* before the planner rewrites it */
+		user_function_walker((Node *) parse, &fns);	/* before the planner rewrites it */
 	result = prev_planner ?
 		prev_planner(parse, query_string, cursorOptions, boundParams) :
 		standard_planner(parse, query_string, cursorOptions, boundParams);
