@@ -29,6 +29,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/sysattr.h"
 #include "access/genam.h"
 #include "access/relation.h"
 #include "access/table.h"
@@ -36,6 +37,7 @@
 #include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_aggregate.h"
+#include "catalog/pg_attribute.h"
 #include "catalog/pg_cast.h"
 #include "catalog/pg_class.h"
 #include "commands/dbcommands.h"
@@ -56,6 +58,7 @@
 #include "utils/builtins.h"
 #include "utils/rel.h"
 #include "utils/catcache.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
 #include "utils/snapmgr.h"
@@ -73,6 +76,7 @@ typedef struct WalkContext
 	bool		final_plan;		/* walking the final plan, after inlining */
 	List	   *types_seen;		/* types whose composite layouts were noted */
 	List	   *sqlfuncs_seen;	/* SQL function bodies already scanned */
+	bool		attribute_only; /* only note direct calls and aggregates */
 } WalkContext;
 
 static void analyze_relation(CacheDeps *deps, RangeTblEntry *rte);
@@ -130,12 +134,12 @@ function_checker(Oid funcid, void *context)
 	HeapTuple	tp;
 	Form_pg_proc proc;
 
+	if (ctx->attribute_only)
+		return false;
 	tp = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
 	if (!HeapTupleIsValid(tp))
 		elog(ERROR, "cache lookup failed for function %u", funcid);
 	proc = (Form_pg_proc) GETSTRUCT(tp);
-	if (ctx->final_plan && funcid >= FirstNormalObjectId)
-		deps->calls_user = true;
 	if (proc->provolatile == PROVOLATILE_VOLATILE)
 		refuse(deps, VERDICT_UNSAFE, "a volatile function");
 	else if (proc->provolatile == PROVOLATILE_STABLE)
@@ -352,7 +356,7 @@ query_walker(Node *node, WalkContext *ctx)
 	check_functions_in_node(node, function_checker, ctx);
 	if (ctx->final_plan)
 		note_direct(node, ctx->deps);
-	if (typed_node(node))
+	if (typed_node(node) && !ctx->attribute_only)
 		note_type(ctx, exprType(node));
 	if (IsA(node, SQLValueFunction))
 	{
@@ -894,7 +898,6 @@ cachepg_deps_analyze(CacheDeps *deps, const char *sql, Query *query,
 	deps->rtes = NIL;
 	deps->relids = NIL;
 	deps->typrels = NIL;
-	deps->calls_user = false;
 	deps->direct = NIL;
 	deps->aggsupport = NIL;
 	deps->checks = NIL;
@@ -904,6 +907,7 @@ cachepg_deps_analyze(CacheDeps *deps, const char *sql, Query *query,
 	ctx.final_plan = false;
 	ctx.types_seen = NIL;
 	ctx.sqlfuncs_seen = NIL;
+	ctx.attribute_only = false;
 
 	foreach(lc, pstmt->rtable)
 	{
@@ -973,39 +977,16 @@ note_check(char kind, Oid oid, Oid userid)
 
 /*
  * The checks a hit of this result makes: those noted while the statement
- * was parsed, planned and run.  The executor checks an aggregate's support functions as the
- * aggregate's owner, but the hook that noted them cannot tell: a support
- * function of an aggregate in the plan that the plan does not also call
- * itself is re-attributed to the owner.
+ * was parsed, planned and run; false when the result is not to be stored
+ * because it came through an error the query handled itself (a check that
+ * failed, whose later success would change the result, is not a check a
+ * hit can make).
  */
-void
+bool
 cachepg_deps_finish(CacheDeps *deps, CheckRecorder *r)
 {
-	List	   *checks = NIL;
-	ListCell   *lc;
-
-	foreach(lc, r->checks)
-	{
-		PrivCheck  *c = lfirst(lc);
-		bool		support = false;
-		ListCell   *lc2;
-
-		if (c->kind == PRIV_FUNCTION && c->userid == r->userid)
-			foreach(lc2, deps->aggsupport)
-			{
-				List	   *pair = lfirst(lc2);
-
-				if (linitial_oid(pair) == c->oid)
-				{
-					support = true;
-					checks = add_check(checks, PRIV_FUNCTION, c->oid,
-									   lsecond_oid(pair), 0, NULL);
-				}
-			}
-		if (!support || list_member_oid(deps->direct, c->oid))
-			checks = add_check(checks, c->kind, c->oid, c->userid, c->perms, c->cols);
-	}
-	deps->checks = checks;
+	deps->checks = r->checks;
+	return !r->tainted;
 }
 
 /*
@@ -1115,20 +1096,17 @@ cachepg_deps_serialize(const CacheDeps *deps, StringInfo buf)
 }
 
 /*
- * What a hit does instead of planning and executing, as the plan cache and
- * the executor would: lock every relation AccessShareLock (which also
+ * What a hit does first instead of planning, as the plan cache would: lock
+ * every relation the result was computed from AccessShareLock (which also
  * processes pending invalidations) and check each still exists without row
- * security (else RECHECK_STALE); then make again every check PostgreSQL
- * made when the result was computed, as the same roles.  A check that fails
- * raises nothing: RECHECK_DENIED sends the caller to run the query itself,
- * which raises PostgreSQL's own error (or lets the query handle it).  On a
- * hit inside another load, the checks count for that load too.
+ * security (else RECHECK_STALE; a SERIALIZABLE caller also takes the
+ * predicate locks a direct read would).  *checks is set to the start of
+ * the privilege checks, for cachepg_deps_permitted().
  */
 RecheckResult
-cachepg_deps_recheck(const char *data, int len)
+cachepg_deps_lock(const char *data, const char **checks)
 {
 	const char *p = data;
-	List	   *rtable = NIL;
 	int32		n,
 				i;
 
@@ -1156,6 +1134,53 @@ cachepg_deps_recheck(const char *data, int len)
 			relation_close(rel, NoLock);
 		}
 	}
+	*checks = p;
+	return RECHECK_OK;
+}
+
+/* Whether a relation and every user column in cols (offset as in an RTE) exist. */
+static bool
+columns_exist(Oid relid, const Bitmapset *cols)
+{
+	int			x = -1;
+
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		return false;
+	while ((x = bms_next_member(cols, x)) >= 0)
+	{
+		AttrNumber	attno = x + FirstLowInvalidHeapAttributeNumber;
+		HeapTuple	tp;
+		bool		ok;
+
+		if (attno <= 0)
+			continue;			/* system columns and the whole row */
+		tp = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attno));
+		if (!HeapTupleIsValid(tp))
+			return false;
+		ok = !((Form_pg_attribute) GETSTRUCT(tp))->attisdropped;
+		ReleaseSysCache(tp);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Then, once the entry's generations are known to be current: make again
+ * every privilege check PostgreSQL made when the result was computed, as
+ * the same roles (from checks up to end).  A check that fails raises
+ * nothing: RECHECK_DENIED sends the caller to run the query itself, which
+ * raises PostgreSQL's own error (or lets the query handle it).  Something
+ * a check names that is gone makes the entry stale.  On a hit inside
+ * another load, the checks count for that load too.
+ */
+RecheckResult
+cachepg_deps_permitted(const char *checks, const char *end)
+{
+	const char *p = checks;
+	List	   *rtable = NIL;
+	int32		n,
+				i;
 
 	n = get_int(&p);
 	for (i = 0; i < n; i++)
@@ -1193,6 +1218,10 @@ cachepg_deps_recheck(const char *data, int len)
 					rte->checkAsUser = userid;
 					for (c = 0; c < ncols; c++)
 						rte->selectedCols = bms_add_member(rte->selectedCols, get_int(&p));
+					/* one a function read may not be among those locked */
+					LockRelationOid(oid, AccessShareLock);
+					if (!columns_exist(oid, rte->selectedCols))
+						return RECHECK_STALE;
 					rtable = lappend(rtable, rte);
 					break;
 				}
@@ -1200,7 +1229,7 @@ cachepg_deps_recheck(const char *data, int len)
 				elog(ERROR, "cachepg: unknown privilege check kind %d", kind);
 		}
 	}
-	Assert(p - data == len);
+	Assert(p == end);
 	if (rtable != NIL && !ExecCheckRTPerms(rtable, false))
 		return RECHECK_DENIED;
 	return RECHECK_OK;
@@ -1221,6 +1250,7 @@ cachepg_deps_recheck(const char *data, int len)
  */
 static ExecutorCheckPerms_hook_type prev_check_perms = NULL;
 static planner_hook_type prev_planner = NULL;
+static ExecutorStart_hook_type prev_executor_start = NULL;
 
 void
 cachepg_checks_push(CheckRecorder *r)
@@ -1228,6 +1258,7 @@ cachepg_checks_push(CheckRecorder *r)
 	r->userid = GetUserId();
 	r->checks = NIL;
 	r->paused = false;
+	r->tainted = false;
 	r->cxt = CurrentMemoryContext;
 	r->prev = recorder;
 	recorder = r;
@@ -1254,11 +1285,38 @@ cachepg_checks_pop(CheckRecorder *r)
 	}
 }
 
-/* A schema (PRIV_SCHEMA) or function (PRIV_FUNCTION) check as the current user. */
+/*
+ * The aggregates' support functions of the plans the executor is starting:
+ * it checks EXECUTE on them as each aggregate's owner (nodeAgg.c,
+ * nodeWindowAgg.c), through the same hook as the caller's own calls.
+ */
+typedef struct StartFrame
+{
+	List	   *aggsupport;		/* (support function, owner) pairs */
+	List	   *direct;			/* functions the plan calls itself */
+	struct StartFrame *prev;
+} StartFrame;
+
+static StartFrame *start_frame = NULL;
+
+/* A schema (PRIV_SCHEMA) or function (PRIV_FUNCTION) check just made. */
 void
 cachepg_checks_note(char kind, Oid oid)
 {
-	note_check(kind, oid, GetUserId());
+	bool		support = false;
+	ListCell   *lc;
+
+	if (recorder == NULL || recorder->paused)
+		return;
+	if (kind == PRIV_FUNCTION && start_frame != NULL)
+		foreach(lc, start_frame->aggsupport)
+			if (linitial_oid((List *) lfirst(lc)) == oid)
+			{
+				support = true;
+				note_check(kind, oid, lsecond_oid((List *) lfirst(lc)));
+			}
+	if (!support || list_member_oid(start_frame->direct, oid))
+		note_check(kind, oid, GetUserId());
 }
 
 static bool
@@ -1285,43 +1343,173 @@ note_range_table(List *rangeTable, bool ereport_on_violation)
 }
 
 /*
+ * This backend's SQL-language functions by the hash of their OID, sorted,
+ * until pg_proc changes: the plan lists the functions it inlined only by
+ * that hash.
+ */
+typedef struct FuncHash
+{
+	uint32		hash;
+	Oid			fn;
+} FuncHash;
+
+static FuncHash *sql_functions = NULL;
+static int	n_sql_functions = 0;
+static bool sql_functions_valid = false;
+
+static void
+forget_sql_functions(Datum arg, int cacheid, uint32 hashvalue)
+{
+	sql_functions_valid = false;
+}
+
+static int
+cmp_func_hash(const void *a, const void *b)
+{
+	uint32		x = ((const FuncHash *) a)->hash;
+	uint32		y = ((const FuncHash *) b)->hash;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+static void
+load_sql_functions(void)
+{
+	Relation	rel = table_open(ProcedureRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tup;
+	int			size = 64;
+	FuncHash   *fns = MemoryContextAlloc(TopMemoryContext, size * sizeof(FuncHash));
+	int			n = 0;
+
+	while ((tup = systable_getnext(scan)) != NULL)
+	{
+		Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(tup);
+
+		/* what record_plan_function_dependency records */
+		if (proc->prolang != SQLlanguageId || proc->oid < FirstUnpinnedObjectId)
+			continue;
+		if (n == size)
+		{
+			size *= 2;
+			fns = repalloc(fns, size * sizeof(FuncHash));
+		}
+		fns[n].fn = proc->oid;
+		fns[n].hash = GetSysCacheHashValue1(PROCOID, ObjectIdGetDatum(proc->oid));
+		n++;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	qsort(fns, n, sizeof(FuncHash), cmp_func_hash);
+	if (sql_functions)
+		pfree(sql_functions);
+	sql_functions = fns;
+	n_sql_functions = n;
+	sql_functions_valid = true;
+}
+
+/*
  * The planner checks EXECUTE on a SQL function before it inlines it
- * (inline_function), with no hook to note it; it does record the function
- * in the plan's invalidation items, by the hash of its OID.  So: the
- * user-defined functions the query tree calls whose hash the plan lists
- * were inlined, or are called by the plan (and the executor checks them
- * again, as the same user).
+ * (inline_function, at any depth of inlining), with no hook to note it; it
+ * does list the function among the plan's invalidation items, by the hash
+ * of its OID.  So every SQL function whose hash the plan lists is noted as
+ * checked by the current user (it was inlined, or the plan calls it and the
+ * executor checks it too).  A hash two functions share notes both.
  */
 static PlannedStmt *
 note_planning(Query *parse, const char *query_string, int cursorOptions,
 			  ParamListInfo boundParams)
 {
-	List	   *fns = NIL;
 	PlannedStmt *result;
 	ListCell   *lc;
 
-	if (recorder != NULL && !recorder->paused)
-		user_function_walker((Node *) parse, &fns);	/* before the planner rewrites it */
 	result = prev_planner ?
 		prev_planner(parse, query_string, cursorOptions, boundParams) :
 		standard_planner(parse, query_string, cursorOptions, boundParams);
-	foreach(lc, fns)
+	if (recorder == NULL || recorder->paused)
+		return result;
+	foreach(lc, result->invalItems)
 	{
-		uint32		hash = GetSysCacheHashValue1(PROCOID, ObjectIdGetDatum(lfirst_oid(lc)));
-		ListCell   *lc2;
+		PlanInvalItem *item = lfirst_node(PlanInvalItem, lc);
+		FuncHash	key;
+		FuncHash   *hit;
 
-		foreach(lc2, result->invalItems)
-		{
-			PlanInvalItem *item = lfirst_node(PlanInvalItem, lc2);
-
-			if (item->cacheId == PROCOID && item->hashValue == hash)
-			{
-				cachepg_checks_note(PRIV_FUNCTION, lfirst_oid(lc));
-				break;
-			}
-		}
+		if (item->cacheId != PROCOID)
+			continue;
+		if (!sql_functions_valid)
+			load_sql_functions();
+		key.hash = item->hashValue;
+		hit = bsearch(&key, sql_functions, n_sql_functions, sizeof(FuncHash), cmp_func_hash);
+		if (hit == NULL)
+			continue;
+		while (hit > sql_functions && hit[-1].hash == key.hash)
+			hit--;
+		for (; hit < sql_functions + n_sql_functions && hit->hash == key.hash; hit++)
+			cachepg_checks_note(PRIV_FUNCTION, hit->fn);
 	}
 	return result;
+}
+
+/*
+ * Executor start: note which functions of this plan are aggregates'
+ * support functions, so that the checks made while it starts are noted as
+ * the right roles.
+ */
+static void
+note_executor_start(QueryDesc *queryDesc, int eflags)
+{
+	StartFrame	frame;
+	bool		pushed = false;
+
+	if (recorder != NULL && !recorder->paused)
+	{
+		CacheDeps	d;
+		WalkContext ctx;
+		ListCell   *lc;
+
+		memset(&d, 0, sizeof(d));
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.deps = &d;
+		ctx.final_plan = true;
+		ctx.attribute_only = true;
+		plan_walker(queryDesc->plannedstmt->planTree, &ctx);
+		foreach(lc, queryDesc->plannedstmt->subplans)
+			plan_walker((Plan *) lfirst(lc), &ctx);
+		frame.aggsupport = d.aggsupport;
+		frame.direct = d.direct;
+		frame.prev = start_frame;
+		start_frame = &frame;
+		pushed = true;
+	}
+	PG_TRY();
+	{
+		if (prev_executor_start)
+			prev_executor_start(queryDesc, eflags);
+		else
+			standard_ExecutorStart(queryDesc, eflags);
+	}
+	PG_FINALLY();
+	{
+		if (pushed)
+			start_frame = frame.prev;
+	}
+	PG_END_TRY();
+}
+
+/*
+ * A subtransaction aborted while loading (a PL/pgSQL exception handler
+ * caught an error): the result may depend on a check that failed, which
+ * no replay can make again, so it is not stored.
+ */
+static void
+note_subxact(SubXactEvent event, SubTransactionId mySubid,
+			 SubTransactionId parentSubid, void *arg)
+{
+	CheckRecorder *r;
+
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		for (r = recorder; r != NULL; r = r->prev)
+			r->tainted = true;
 }
 
 /* Install the planner and executor hooks; from _PG_init while preloading. */
@@ -1332,4 +1520,8 @@ cachepg_deps_init(void)
 	ExecutorCheckPerms_hook = note_range_table;
 	prev_planner = planner_hook;
 	planner_hook = note_planning;
+	prev_executor_start = ExecutorStart_hook;
+	ExecutorStart_hook = note_executor_start;
+	RegisterSubXactCallback(note_subxact, NULL);
+	CacheRegisterSyscacheCallback(PROCOID, forget_sql_functions, (Datum) 0);
 }

@@ -29,7 +29,6 @@ typedef struct CacheDeps
 	List	   *checks;			/* PrivCheck: what a hit re-checks */
 	Oid			sequence;		/* a sequence read, if any */
 	bool		hidden;			/* calls functions that may read more */
-	bool		calls_user;		/* the final plan calls user-defined functions */
 } CacheDeps;
 
 /*
@@ -56,6 +55,7 @@ typedef struct CheckRecorder
 {
 	Oid			userid;			/* the caller */
 	bool		paused;			/* while cachepg runs statements of its own */
+	bool		tainted;		/* an error was handled while loading */
 	List	   *checks;
 	MemoryContext cxt;
 	struct CheckRecorder *prev;
@@ -72,9 +72,10 @@ typedef enum RecheckResult
 extern void cachepg_deps_init(void);
 extern void cachepg_deps_analyze(CacheDeps *deps, const char *sql,
 								 Query *query, PlannedStmt *pstmt);
-extern void cachepg_deps_finish(CacheDeps *deps, CheckRecorder *r);
+extern bool cachepg_deps_finish(CacheDeps *deps, CheckRecorder *r);
 extern void cachepg_deps_serialize(const CacheDeps *deps, StringInfo buf);
-extern RecheckResult cachepg_deps_recheck(const char *data, int len);
+extern RecheckResult cachepg_deps_lock(const char *data, const char **checks);
+extern RecheckResult cachepg_deps_permitted(const char *checks, const char *end);
 extern List *cachepg_deps_relations(const CacheDeps *deps);
 extern List *cachepg_deps_unwatched(const CacheDeps *deps, List *rels,
 									 bool opted_in);

@@ -1703,9 +1703,12 @@ object_access(ObjectAccessType access, Oid classId, Oid objectId, int subId,
 		prev_object_access(access, classId, objectId, subId, arg);
 	if (access == OAT_NAMESPACE_SEARCH)
 	{
-		/* an explicitly qualified name passed its USAGE check (deps.c) */
-		if (((ObjectAccessNamespaceSearch *) arg)->ereport_on_violation)
-			cachepg_checks_note(PRIV_SCHEMA, objectId);
+		/*
+		 * A schema passed its USAGE check, for an explicitly qualified name
+		 * or for a search path being computed (a function's own SET
+		 * search_path, say) (deps.c)
+		 */
+		cachepg_checks_note(PRIV_SCHEMA, objectId);
 		return;
 	}
 	if (access == OAT_FUNCTION_EXECUTE)

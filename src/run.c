@@ -316,7 +316,8 @@ serve_hit(CacheCall *call, CacheKey *key)
 	BlobHeader *h;
 	TupleDesc	stored = NULL;
 	bool		stale;
-	RecheckResult recheck = RECHECK_STALE;
+	RecheckResult recheck;
+	const char *checks;
 
 	blob = cachepg_lookup(key->hash, GetCurrentTimestamp(), &size, &slotno);
 	if (blob == NULL)
@@ -330,11 +331,13 @@ serve_hit(CacheCall *call, CacheKey *key)
 		pfree(blob);
 		return false;
 	}
+	/* locks first, then the generations, then the privileges */
 	if (!keygens_current(h, key) ||
-		(recheck = cachepg_deps_recheck(blob + h->depoff, h->deplen)) == RECHECK_STALE ||
+		cachepg_deps_lock(blob + h->depoff, &checks) == RECHECK_STALE ||
 		!marks_current(blob + h->markoff, h->nmarks) ||
 		(stored = cachepg_result_desc(blob + h->rowoff, &stale)) == NULL ||
-		!layout_unchanged(stored, blob + h->typeoff, h->typelen))
+		!layout_unchanged(stored, blob + h->typeoff, h->typelen) ||
+		(recheck = cachepg_deps_permitted(checks, blob + h->depoff + h->deplen)) == RECHECK_STALE)
 	{
 		cachepg_remove_hash(key->hash);
 		pfree(blob);
@@ -794,15 +797,6 @@ load(CacheCall *call, CacheKey *key, CheckRecorder *checks)
 		}
 	}
 
-	/*
-	 * A function body run from a plan this session saved earlier would look
-	 * no name up and inline nothing again, so its checks would go unnoted:
-	 * have every saved plan analysed and planned afresh (our own plan is not
-	 * a saved one), as in a new session.
-	 */
-	if (store && deps.calls_user)
-		ResetPlanCache();
-
 	if (call->nparams > 0)
 	{
 		params = makeParamList(call->nparams);
@@ -868,6 +862,7 @@ load(CacheCall *call, CacheKey *key, CheckRecorder *checks)
 	if (store)
 	{
 		Size		row_bytes;
+		bool		handled_error;
 
 		/*
 		 * The dependencies after the rows: the schemas the statement looked
@@ -875,7 +870,7 @@ load(CacheCall *call, CacheKey *key, CheckRecorder *checks)
 		 */
 		cachepg_result_end(&writer);
 		row_bytes = cachepg_result_row_bytes(&writer);
-		cachepg_deps_finish(&deps, checks);
+		handled_error = !cachepg_deps_finish(&deps, checks);
 		hdr.depoff = blob.len;
 		cachepg_deps_serialize(&deps, &blob);
 		hdr.deplen = blob.len - hdr.depoff;
@@ -894,6 +889,12 @@ load(CacheCall *call, CacheKey *key, CheckRecorder *checks)
 			(Size) blob.len > Min((Size) cachepg_max_entry_size_kb * 1024,
 								  cachepg_store_max_size()))
 			cachepg_count(CC_TOO_LARGE, 1);
+		else if (handled_error)
+		{
+			cachepg_count(CC_UNCACHEABLE, 1);
+			ereport(DEBUG1,
+					(errmsg("cachepg: result not stored: an error was handled while computing it")));
+		}
 		else if (!marks_current(blob.data + hdr.markoff, hdr.nmarks) ||
 				 !keygens_current(&hdr, key) ||
 				 !xact_may_store() || reanalyses != reanalyses_before)
