@@ -119,6 +119,7 @@ typedef struct WatchShared
 	pg_atomic_uint64 gen_counter;
 	int32		nslots;			/* used, under the map lock */
 	int32		maxslots;
+	pg_atomic_uint32 ndropped;	/* slots flagged dropped */
 	slock_t		mutex;			/* prepared records, unknown_prepared */
 	bool		unknown_prepared;	/* prepared xacts from before a restart
 									 * may hold writes we never saw */
@@ -214,6 +215,7 @@ cachepg_watch_startup(void)
 		pg_atomic_init_u64(&wshared->gen_counter, 1);
 		wshared->maxslots = max_slots();
 		wshared->nslots = 1;
+		pg_atomic_init_u32(&wshared->ndropped, 0);
 		SpinLockInit(&wshared->mutex);
 		/* after a restart, recovered prepared transactions are unknown */
 		wshared->unknown_prepared = (max_prepared_xacts > 0);
@@ -251,6 +253,19 @@ bump(int32 slot)
 						   pg_atomic_add_fetch_u64(&wshared->gen_counter, 1));
 }
 
+/* Flag a slot as free to reassign, or not, keeping the count of those that are. */
+static void
+set_dropped(int32 s, bool dropped)
+{
+	if (pg_atomic_exchange_u32(&wslots[s].dropped, dropped ? 1 : 0) != (dropped ? 1 : 0))
+	{
+		if (dropped)
+			pg_atomic_fetch_add_u32(&wshared->ndropped, 1);
+		else
+			pg_atomic_fetch_sub_u32(&wshared->ndropped, 1);
+	}
+}
+
 /*
  * A slot for key, under the exclusive map lock: a new one while there are,
  * else one whose relation's drop committed and that nobody is writing.  A
@@ -268,7 +283,7 @@ slot_assign(const WatchKey *key)
 
 	if (wshared->nslots < wshared->maxslots)
 		s = wshared->nslots;
-	else
+	else if (pg_atomic_read_u32(&wshared->ndropped) > 0)
 		for (i = 1; i < wshared->nslots && s < 0; i++)
 			if (pg_atomic_read_u32(&wslots[i].dropped) != 0 &&
 				pg_atomic_read_u32(&wslots[i].inflight) == 0)
@@ -290,7 +305,7 @@ slot_assign(const WatchKey *key)
 		wshared->nslots++;
 	wslots[s].dbid = key->dbid;
 	wslots[s].relid = key->relid;
-	pg_atomic_write_u32(&wslots[s].dropped, 0);
+	set_dropped(s, false);
 	bump(s);
 	e->slot = s;
 	return s;
@@ -320,6 +335,25 @@ slot_lookup(Oid relid, bool create)
 	if (e)
 		s = e->slot;
 	LWLockRelease(wlock);
+	if (s >= 0 && create && pg_atomic_read_u32(&wslots[s].dropped) != 0 &&
+		SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+	{
+		/*
+		 * The OID came back for a live relation: take the slot back before
+		 * it is given to another table (a new generation: nothing of the
+		 * dropped one matches).
+		 */
+		LWLockAcquire(wlock, LW_EXCLUSIVE);
+		e = hash_search(wmap, &key, HASH_FIND, NULL);
+		if (e && e->slot == s && pg_atomic_read_u32(&wslots[s].dropped) != 0)
+		{
+			set_dropped(s, false);
+			bump(s);
+		}
+		s = e ? e->slot : -1;
+		LWLockRelease(wlock);
+		return s >= 0 ? s : slot_lookup(relid, create);
+	}
 	if (s >= 0 || !create)
 		return s;
 
@@ -579,7 +613,7 @@ resource_release(ResourceReleasePhase phase, bool isCommit, bool isTopLevel,
 		/* after the release: a freed slot is reused only once nobody writes it */
 		if (isCommit)
 			foreach(lc, xact_freed)
-				pg_atomic_write_u32(&wslots[lfirst_int(lc)].dropped, 1);
+				set_dropped(lfirst_int(lc), true);
 		list_free(xact_freed);
 		xact_freed = NIL;
 	}
@@ -1574,7 +1608,7 @@ free_database_slots(Oid dbid)
 	n = wshared->nslots;
 	for (i = 1; i < n; i++)
 		if (wslots[i].dbid == dbid)
-			pg_atomic_write_u32(&wslots[i].dropped, 1);
+			set_dropped(i, true);
 	LWLockRelease(wlock);
 }
 

@@ -3,7 +3,8 @@
 #   table slot and move no shared generation;
 # - the slots of dropped tables (and of dropped databases) are reused, so
 #   creating and dropping more tables than cachepg.max_tables never fills
-#   the table map, and an old entry never matches a reused slot;
+#   the table map; a table re-created under an old name is read afresh; a
+#   drop rolled back keeps its slot;
 # - a result under cachepg.max_entry_size but larger than the whole arena
 #   evicts nothing and is not stored; the start-up log says so.
 use strict;
@@ -71,6 +72,9 @@ DROP TABLE w$i;
 });
 }
 is(stat_of('store_failures'), '0', 'no load ever found the table map full');
+q1(q{CREATE TABLE w1 (v int); SELECT cache_watch('w1'); INSERT INTO w1 VALUES (100);});
+is(q1(q{SELECT v FROM cache_get_or_run('SELECT v FROM w1', 0) AS c(v int)}), '100',
+	'a table re-created under an old name is read afresh');
 
 # A new table still gets a slot: its result is stored, then served, and a
 # write to it invalidates it without touching the global generation.
@@ -103,7 +107,8 @@ is(q1(q{SELECT v FROM cache_get_or_run('SELECT v FROM after_db', 0) AS c(v int)}
 	'read after dropping a database');
 is(stat_of('store_failures'), $f0, 'the dropped database gave its slots back');
 
-# A table dropped in a rolled-back subtransaction keeps its slot and entry.
+# A table dropped in a rolled-back subtransaction keeps its slot (the drop
+# still invalidated its entries: it marked the table).
 q1(q{CREATE TABLE kept (v int); SELECT cache_watch('kept'); INSERT INTO kept VALUES (8);});
 my $kept = q{SELECT v FROM cache_get_or_run('SELECT v FROM kept', 0) AS c(v int)};
 is(q1($kept), '8', 'kept read');
