@@ -498,29 +498,41 @@ cachepg_mark_global(void)
 		mark_slot(CACHEPG_GLOBAL_SLOT);
 }
 
-/* The slots a write to relid marks: its own and its ancestors'. */
+/*
+ * The slots a write to relid marks: its own and its ancestors'.  Looking a
+ * slot up may read the catalogs (slot_lookup), which may run the relcache
+ * callback and reset this backend's relation entries: the slots are
+ * computed from a copy, then attached to the entry looked up again, if its
+ * ancestors are still the ones the slots were computed for.
+ */
 static RelInfo *
 slots_of(Oid relid)
 {
 	RelInfo    *ri = rel_info(relid);
 
-	if (ri->slots == NULL)
+	while (ri->slots == NULL)
 	{
-		int32	   *slots = MemoryContextAlloc(TopMemoryContext,
-											   sizeof(int32) * (1 + list_length(ri->ancestors)));
+		List	   *rels = lcons_oid(relid, list_copy(ri->ancestors));
+		int			n = list_length(rels);
+		int32	   *slots = MemoryContextAlloc(TopMemoryContext, sizeof(int32) * n);
 		ListCell   *lc;
-		int			n = 0;
-		int32		s = cachepg_slot_for(relid);
+		int			i = 0;
 
-		/* no catalog access from here on: ri stays valid */
-		slots[n++] = s >= 0 ? s : CACHEPG_GLOBAL_SLOT;
-		foreach(lc, ri->ancestors)
+		foreach(lc, rels)
 		{
-			s = cachepg_slot_for(lfirst_oid(lc));
-			slots[n++] = s >= 0 ? s : CACHEPG_GLOBAL_SLOT;
+			int32		s = cachepg_slot_for(lfirst_oid(lc));
+
+			slots[i++] = s >= 0 ? s : CACHEPG_GLOBAL_SLOT;
 		}
-		ri->nslots = n;
-		ri->slots = slots;
+		ri = rel_info(relid);
+		if (ri->slots == NULL && equal(ri->ancestors, list_delete_first(rels)))
+		{
+			ri->nslots = n;
+			ri->slots = slots;
+		}
+		else
+			pfree(slots);
+		list_free(rels);
 	}
 	return ri;
 }
