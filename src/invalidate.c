@@ -525,7 +525,8 @@ slots_of(Oid relid)
 			slots[i++] = s >= 0 ? s : CACHEPG_GLOBAL_SLOT;
 		}
 		ri = rel_info(relid);
-		if (ri->slots == NULL && equal(ri->ancestors, list_delete_first(rels)))
+		rels = list_delete_first(rels); /* the ancestors the slots are for */
+		if (ri->slots == NULL && equal(ri->ancestors, rels))
 		{
 			ri->nslots = n;
 			ri->slots = slots;
