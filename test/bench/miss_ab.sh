@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Cost of a miss: pgbench TPS of calls that always miss (a nonce comment
-# makes every key new) next to the same cheap query run directly, for this
-# build and for another build of cachepg (a built checkout of an older
-# commit), installed in turn, alternating.  Reinstalls this build at the end.
+# Cost of a miss and of a hit: pgbench TPS of calls that always miss (a
+# nonce comment makes every key new), of calls that always hit, and of the
+# same cheap query run directly, for this build and for another build of
+# cachepg (a built checkout of an older commit), installed in turn,
+# alternating.  Reinstalls this build at the end.
 #   git worktree add /tmp/old e4ee383 && make -C /tmp/old
 #   bash test/bench/miss_ab.sh /tmp/old [seconds-per-run] [rounds] [clients]
 set -euo pipefail
@@ -24,6 +25,9 @@ SQL
 cat > "$t/direct.sql" <<'SQL'
 SELECT v FROM t WHERE id = 1;
 SQL
+cat > "$t/hit.sql" <<'SQL'
+SELECT * FROM cache_get_or_run('SELECT v FROM t WHERE id = 1', 0) AS x(v int);
+SQL
 echo "clients=$CLIENTS seconds=$SECS rounds=$ROUNDS mode=simple; other build: $OLD"
 for r in $(seq 1 "$ROUNDS"); do
     for b in other this; do
@@ -36,7 +40,8 @@ for r in $(seq 1 "$ROUNDS"); do
         m=$(pgbench_tps "$t/miss.sql" simple "$CLIENTS" "$SECS")
         d=$(pgbench_tps "$t/direct.sql" simple "$CLIENTS" "$SECS")
         s=$(psql_q -At -c "SELECT stores FROM cache_stats()")
-        echo "round $r $b build: miss $m tps (stores $s), direct $d tps"
+        h=$(pgbench_tps "$t/hit.sql" simple "$CLIENTS" "$SECS")
+        echo "round $r $b build: miss $m tps (stores $s), direct $d tps, hit $h tps"
         bench_stop
         trap - EXIT
     done
