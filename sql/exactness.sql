@@ -187,6 +187,20 @@ SELECT xprobe('SELECT xlk(1)::text');
 CREATE OR REPLACE FUNCTION xlk(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT 99';
 DROP TABLE xcfg;
 SELECT xprobe('SELECT xlk(1)::text');
+-- a column checked inside a function folded at plan time (the entry does
+-- not depend on its table: the function claims IMMUTABLE)
+CREATE TABLE xcc3 (id int, pub text, extra text);
+INSERT INTO xcc3 VALUES (1, 'p', 'e');
+GRANT SELECT (id, pub, extra) ON xcc3 TO xr_user;
+CREATE FUNCTION xcnt3() RETURNS bigint IMMUTABLE LANGUAGE sql AS 'SELECT count(*) FROM (SELECT * FROM xcc3) s';
+SET ROLE xr_user;
+SELECT xprobe('SELECT xcnt3()::text');
+SELECT xprobe('SELECT xcnt3()::text');
+RESET ROLE;
+ALTER TABLE xcc3 DROP COLUMN extra;
+SET ROLE xr_user;
+SELECT xprobe('SELECT xcnt3()::text');
+RESET ROLE;
 
 -- 2. Under-checks: what a direct query refuses, a hit refuses.
 -- (a) USAGE on the schema of a function, a type and an operator the query names
@@ -358,9 +372,12 @@ SELECT xw();
 SELECT * FROM cache_get_or_run('SELECT xw() AS v', 0) AS c(v int);
 SELECT xaddbody();
 SELECT * FROM cache_get_or_run('SELECT xaddbody() AS v', 0) AS c(v int);
+SELECT xaggbody();
+SELECT * FROM cache_get_or_run('SELECT xaggbody() AS v', 0) AS c(v int);
 SELECT * FROM cache_get_or_run('SELECT xaggbody() AS v', 0) AS c(v int);
 RESET cachepg.depends_on;
 RESET ROLE;
+SELECT hits FROM cache_entries WHERE query = 'SELECT xaggbody() AS v';
 
 -- (a7) a function's own SET search_path resolves its names: USAGE on that
 -- path's schemas counts

@@ -312,7 +312,8 @@ check_aggregate(Oid aggfnoid, WalkContext *ctx)
 {
 	HeapTuple	tp;
 
-	if (aggfnoid < FirstGenbkiObjectId)
+	/* a built-in aggregate's support functions need judging only for owners */
+	if (aggfnoid < FirstGenbkiObjectId && !ctx->attribute_only)
 		return;
 	tp = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(aggfnoid));
 	if (HeapTupleIsValid(tp))
@@ -1138,6 +1139,16 @@ cachepg_deps_lock(const char *data, const char **checks)
 	return RECHECK_OK;
 }
 
+/* Where the privilege checks of serialized dependencies start. */
+const char *
+cachepg_deps_checks(const char *data)
+{
+	int32		n;
+
+	memcpy(&n, data, sizeof(n));
+	return data + sizeof(int32) * (1 + n);
+}
+
 /* Whether a relation and every user column in cols (offset as in an RTE) exist. */
 static bool
 columns_exist(Oid relid, const Bitmapset *cols)
@@ -1315,7 +1326,14 @@ cachepg_checks_note(char kind, Oid oid)
 				support = true;
 				note_check(kind, oid, lsecond_oid((List *) lfirst(lc)));
 			}
-	if (!support || list_member_oid(start_frame->direct, oid))
+
+	/*
+	 * The same function may also have been checked as the caller, through a
+	 * path the walk of the plan does not show (a domain's CHECK, a hash
+	 * function): unless the caller could not have passed that check.
+	 */
+	if (!support || list_member_oid(start_frame->direct, oid) ||
+		pg_proc_aclcheck(oid, GetUserId(), ACL_EXECUTE) == ACLCHECK_OK)
 		note_check(kind, oid, GetUserId());
 }
 
@@ -1445,7 +1463,7 @@ note_planning(Query *parse, const char *query_string, int cursorOptions,
 		while (hit > sql_functions && hit[-1].hash == key.hash)
 			hit--;
 		for (; hit < sql_functions + n_sql_functions && hit->hash == key.hash; hit++)
-			cachepg_checks_note(PRIV_FUNCTION, hit->fn);
+			note_check(PRIV_FUNCTION, hit->fn, GetUserId());
 	}
 	return result;
 }
@@ -1459,14 +1477,19 @@ static void
 note_executor_start(QueryDesc *queryDesc, int eflags)
 {
 	StartFrame	frame;
-	bool		pushed = false;
+	MemoryContext walkcxt = NULL;
 
 	if (recorder != NULL && !recorder->paused)
 	{
 		CacheDeps	d;
 		WalkContext ctx;
 		ListCell   *lc;
+		MemoryContext old;
 
+		/* the walk's lists live only while the plan starts */
+		walkcxt = AllocSetContextCreate(CurrentMemoryContext, "cachepg executor start",
+										ALLOCSET_SMALL_SIZES);
+		old = MemoryContextSwitchTo(walkcxt);
 		memset(&d, 0, sizeof(d));
 		memset(&ctx, 0, sizeof(ctx));
 		ctx.deps = &d;
@@ -1475,11 +1498,19 @@ note_executor_start(QueryDesc *queryDesc, int eflags)
 		plan_walker(queryDesc->plannedstmt->planTree, &ctx);
 		foreach(lc, queryDesc->plannedstmt->subplans)
 			plan_walker((Plan *) lfirst(lc), &ctx);
+		MemoryContextSwitchTo(old);
 		frame.aggsupport = d.aggsupport;
 		frame.direct = d.direct;
 		frame.prev = start_frame;
 		start_frame = &frame;
-		pushed = true;
+	}
+	else
+	{
+		if (prev_executor_start)
+			prev_executor_start(queryDesc, eflags);
+		else
+			standard_ExecutorStart(queryDesc, eflags);
+		return;
 	}
 	PG_TRY();
 	{
@@ -1490,8 +1521,8 @@ note_executor_start(QueryDesc *queryDesc, int eflags)
 	}
 	PG_FINALLY();
 	{
-		if (pushed)
-			start_frame = frame.prev;
+		start_frame = frame.prev;
+		MemoryContextDelete(walkcxt);
 	}
 	PG_END_TRY();
 }

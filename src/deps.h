@@ -76,6 +76,7 @@ extern bool cachepg_deps_finish(CacheDeps *deps, CheckRecorder *r);
 extern void cachepg_deps_serialize(const CacheDeps *deps, StringInfo buf);
 extern RecheckResult cachepg_deps_lock(const char *data, const char **checks);
 extern RecheckResult cachepg_deps_permitted(const char *checks, const char *end);
+extern const char *cachepg_deps_checks(const char *data);
 extern List *cachepg_deps_relations(const CacheDeps *deps);
 extern List *cachepg_deps_unwatched(const CacheDeps *deps, List *rels,
 									 bool opted_in);

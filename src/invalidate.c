@@ -336,7 +336,7 @@ slot_lookup(Oid relid, bool create)
 		s = e->slot;
 	LWLockRelease(wlock);
 	if (s >= 0 && create && pg_atomic_read_u32(&wslots[s].dropped) != 0 &&
-		SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		(AcceptInvalidationMessages(), SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid))))
 	{
 		/*
 		 * The OID came back for a live relation: take the slot back before
@@ -1465,8 +1465,6 @@ before_utility(Node *tree)
 		case T_CommentStmt:
 		case T_LoadStmt:
 		case T_IndexStmt:
-		case T_GrantStmt:		/* hits re-check privileges */
-		case T_GrantRoleStmt:
 		case T_CreateRoleStmt:
 		case T_AlterRoleStmt:
 		case T_AlterRoleSetStmt:
@@ -1482,6 +1480,32 @@ before_utility(Node *tree)
 		case T_AlterStatsStmt:
 			break;
 		case T_AlterSeqStmt:	/* a sequence is never a dependency */
+			break;
+		case T_GrantStmt:
+
+			/*
+			 * Hits re-check privileges on tables, and on functions the
+			 * executor calls.  But USAGE on schemas and EXECUTE on inlined
+			 * functions are checked when a statement is analysed and
+			 * planned, and a session reuses the plans of function bodies it
+			 * ran before, so a load may not have seen those checks: a
+			 * change to them (and to what a function's search path skips)
+			 * marks everything.
+			 */
+			switch (((GrantStmt *) tree)->objtype)
+			{
+				case OBJECT_SCHEMA:
+				case OBJECT_FUNCTION:
+				case OBJECT_PROCEDURE:
+				case OBJECT_ROUTINE:
+					cachepg_mark_global();
+					break;
+				default:
+					break;
+			}
+			break;
+		case T_GrantRoleStmt:
+			cachepg_mark_global();	/* memberships carry the above too */
 			break;
 		case T_CreateStmt:
 			if (((CreateStmt *) tree)->relation->relpersistence != RELPERSISTENCE_TEMP)

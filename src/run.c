@@ -619,10 +619,11 @@ static bool
 prepared_block_stores(CheckRecorder *checks)
 {
 	bool		block;
+	bool		paused = checks->paused;
 
 	checks->paused = true;
 	block = cachepg_prepared_block_stores();
-	checks->paused = false;
+	checks->paused = paused;
 	return block;
 }
 
@@ -709,6 +710,7 @@ load(CacheCall *call, CacheKey *key, CheckRecorder *checks)
 		int			loc = Max(raw->stmt_location, 0);
 		int			len = raw->stmt_len > 0 ? raw->stmt_len : call->sqllen - loc;
 		char	   *wrapped;
+		bool		paused;
 
 		/*
 		 * The statement alone (no trailing ';'), then a newline to end a
@@ -717,9 +719,10 @@ load(CacheCall *call, CacheKey *key, CheckRecorder *checks)
 		 */
 		wrapped = psprintf("SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(q.*)), '[]'::pg_catalog.jsonb) FROM (\n%.*s\n) q",
 						   len, call->sql + loc);
+		paused = checks->paused;
 		checks->paused = true;	/* cachepg's own text, not the caller's */
 		exec_plan = SPI_prepare(wrapped, call->nparams, call->argtypes);
-		checks->paused = false;
+		checks->paused = paused;
 		if (exec_plan == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	}
@@ -796,6 +799,10 @@ load(CacheCall *call, CacheKey *key, CheckRecorder *checks)
 			}
 		}
 	}
+
+	/* nothing to note for a result that will not be stored */
+	if (!store)
+		checks->paused = true;
 
 	if (call->nparams > 0)
 	{
@@ -889,11 +896,17 @@ load(CacheCall *call, CacheKey *key, CheckRecorder *checks)
 			(Size) blob.len > Min((Size) cachepg_max_entry_size_kb * 1024,
 								  cachepg_store_max_size()))
 			cachepg_count(CC_TOO_LARGE, 1);
-		else if (handled_error)
+		else if (handled_error ||
+				 cachepg_deps_permitted(cachepg_deps_checks(blob.data + hdr.depoff),
+										blob.data + hdr.depoff + hdr.deplen) != RECHECK_OK)
 		{
+			/*
+			 * An error was handled while computing it, or a hit could not
+			 * replay the checks that were made (so would never be served).
+			 */
 			cachepg_count(CC_UNCACHEABLE, 1);
 			ereport(DEBUG1,
-					(errmsg("cachepg: result not stored: an error was handled while computing it")));
+					(errmsg("cachepg: result not stored: an error was handled while computing it, or its privilege checks cannot be replayed")));
 		}
 		else if (!marks_current(blob.data + hdr.markoff, hdr.nmarks) ||
 				 !keygens_current(&hdr, key) ||
@@ -947,6 +960,7 @@ run_query(CacheCall *call, CacheKey *key)
 	CheckRecorder checks;
 
 	cachepg_checks_push(&checks);
+	checks.paused = (key == NULL);	/* nothing will be stored */
 	PG_TRY();
 	{
 		load(call, key, &checks);
