@@ -401,6 +401,49 @@ SELECT xprobe('SELECT xc3()::text');
 RESET cachepg.depends_on;
 RESET ROLE;
 
+-- (a8) a nested call that does not use the cache still counts for the
+-- outer entry; ALTER ROLE ... NOINHERIT and REVOKE SET ON PARAMETER count
+CREATE TABLE xt8 (g int);
+SELECT cache_watch('xt8');
+INSERT INTO xt8 VALUES (8);
+CREATE FUNCTION xinner_off() RETURNS int STABLE LANGUAGE plpgsql SET cachepg.enabled = off AS $$
+BEGIN RETURN (SELECT g FROM cache_get_or_run('SELECT g FROM xt8', 0) AS c(g int)); END $$;
+GRANT SELECT ON xt8 TO xr_user;
+CREATE ROLE xr_g2;
+CREATE SCHEMA xs2;
+GRANT USAGE ON SCHEMA xs2 TO xr_g2;
+GRANT xr_g2 TO xr_user;
+CREATE TABLE xs2.t2 (a int);
+SELECT cache_watch('xs2.t2');
+INSERT INTO xs2.t2 VALUES (42);
+GRANT SELECT ON xs2.t2 TO xr_user;
+CREATE FUNCTION xf2b() RETURNS int STABLE LANGUAGE plpgsql AS 'BEGIN RETURN (SELECT a FROM xs2.t2); END';
+GRANT SET ON PARAMETER log_statement_stats TO xr_user;
+CREATE FUNCTION xf3b() RETURNS int STABLE LANGUAGE plpgsql SET log_statement_stats = off
+  AS 'BEGIN RETURN (SELECT count(*) FROM xnums); END';
+SET ROLE xr_user;
+SET cachepg.depends_on = 'xt8, xs2.t2, xnums';
+SELECT xprobe('SELECT xinner_off()::text');
+SELECT xprobe('SELECT xinner_off()::text');
+SELECT xprobe('SELECT xf2b()::text');
+SELECT xprobe('SELECT xf2b()::text');
+SELECT xprobe('SELECT xf3b()::text');
+SELECT xprobe('SELECT xf3b()::text');
+RESET ROLE;
+REVOKE SELECT ON xt8 FROM xr_user;
+ALTER ROLE xr_user NOINHERIT;
+REVOKE SET ON PARAMETER log_statement_stats FROM xr_user;
+SET ROLE xr_user;
+SELECT xinner_off();
+SELECT xprobe('SELECT xinner_off()::text');
+SELECT xf2b();
+SELECT xprobe('SELECT xf2b()::text');
+SELECT xf3b();
+SELECT xprobe('SELECT xf3b()::text');
+RESET cachepg.depends_on;
+RESET ROLE;
+ALTER ROLE xr_user INHERIT;
+
 -- (b) a name resolved through search_path: the key holds the path, which
 -- lists only schemas the role may use
 CREATE SCHEMA xfs2;

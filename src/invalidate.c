@@ -1466,7 +1466,6 @@ before_utility(Node *tree)
 		case T_LoadStmt:
 		case T_IndexStmt:
 		case T_CreateRoleStmt:
-		case T_AlterRoleStmt:
 		case T_AlterRoleSetStmt:
 		case T_AlterSystemStmt:
 		case T_CreatedbStmt:
@@ -1498,6 +1497,7 @@ before_utility(Node *tree)
 				case OBJECT_FUNCTION:
 				case OBJECT_PROCEDURE:
 				case OBJECT_ROUTINE:
+				case OBJECT_PARAMETER_ACL:	/* a function's SET clause */
 					cachepg_mark_global();
 					break;
 				default:
@@ -1505,6 +1505,7 @@ before_utility(Node *tree)
 			}
 			break;
 		case T_GrantRoleStmt:
+		case T_AlterRoleStmt:	/* INHERIT, SUPERUSER, BYPASSRLS */
 			cachepg_mark_global();	/* memberships carry the above too */
 			break;
 		case T_CreateStmt:

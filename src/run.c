@@ -800,8 +800,8 @@ load(CacheCall *call, CacheKey *key, CheckRecorder *checks)
 		}
 	}
 
-	/* nothing to note for a result that will not be stored */
-	if (!store)
+	/* nothing to note for a result that will not be stored (nor an outer one) */
+	if (!store && (checks->prev == NULL || checks->prev->paused))
 		checks->paused = true;
 
 	if (call->nparams > 0)
@@ -960,7 +960,8 @@ run_query(CacheCall *call, CacheKey *key)
 	CheckRecorder checks;
 
 	cachepg_checks_push(&checks);
-	checks.paused = (key == NULL);	/* nothing will be stored */
+	/* nothing will be stored: unless an outer load needs the checks */
+	checks.paused = (key == NULL) && (checks.prev == NULL || checks.prev->paused);
 	PG_TRY();
 	{
 		load(call, key, &checks);
