@@ -16,22 +16,17 @@
  * SQL functions the planner may inline) are VERDICT_NEEDS_TTL; temporary
  * relations are VERDICT_NEVER.
  *
- * What a hit re-checks is exactly what executing the stored query would
- * check as the caller, and nothing more (README, "A hit"): the final
- * plan's range-table permissions (columns included; views' tables as their
- * owner, partitions reached through a parent not at all), EXECUTE on the
- * functions the executor checks as the current user (not type I/O nor
- * aggregate support functions, which it checks as nobody or as the
- * aggregate's owner), and USAGE on the schemas the statement's own names
- * were looked up in, as noted by the namespace-search hook while it was
- * parsed and planned.
+ * What a hit re-checks (README, "A hit") is what PostgreSQL checked while
+ * it parsed, planned and ran the statement, noted through its own hooks by
+ * a CheckRecorder (below) with the role each check was made as, and
+ * replayed by cachepg_deps_permitted().
  */
 #include "postgres.h"
 
-#include "access/htup_details.h"
-#include "access/sysattr.h"
 #include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/relation.h"
+#include "access/sysattr.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/catalog.h"
@@ -40,12 +35,12 @@
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_cast.h"
 #include "catalog/pg_class.h"
-#include "commands/dbcommands.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_proc.h"
+#include "commands/dbcommands.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
@@ -56,10 +51,10 @@
 #include "storage/predicate.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
-#include "utils/rel.h"
 #include "utils/catcache.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/regproc.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
@@ -76,7 +71,9 @@ typedef struct WalkContext
 	bool		final_plan;		/* walking the final plan, after inlining */
 	List	   *types_seen;		/* types whose composite layouts were noted */
 	List	   *sqlfuncs_seen;	/* SQL function bodies already scanned */
-	bool		attribute_only; /* only note direct calls and aggregates */
+	bool		attribute_only; /* only note direct calls and aggregates: */
+	List	   *direct;			/* functions the plan calls itself */
+	List	   *aggsupport;		/* (support function, aggregate owner) pairs */
 } WalkContext;
 
 static void analyze_relation(CacheDeps *deps, RangeTblEntry *rte);
@@ -182,13 +179,13 @@ function_checker(Oid funcid, void *context)
 }
 
 /*
- * The functions the final plan calls itself (calls and operators), as
- * opposed to those an aggregate calls as its support functions: the
- * executor checks EXECUTE on the first as the caller, on the second as the
- * aggregate's owner (cachepg_deps_finish).
+ * The functions a plan calls itself (calls and operators), as opposed to
+ * those an aggregate calls as its support functions: the executor checks
+ * EXECUTE on the first as the caller, on the second as the aggregate's
+ * owner (cachepg_checks_note).
  */
 static void
-note_direct(Node *node, CacheDeps *deps)
+note_direct(Node *node, WalkContext *ctx)
 {
 	Oid			fn = InvalidOid;
 
@@ -211,7 +208,7 @@ note_direct(Node *node, CacheDeps *deps)
 			break;
 	}
 	if (OidIsValid(fn))
-		deps->direct = list_append_unique_oid(deps->direct, fn);
+		ctx->direct = list_append_unique_oid(ctx->direct, fn);
 }
 
 /*
@@ -324,16 +321,15 @@ check_aggregate(Oid aggfnoid, WalkContext *ctx)
 		agg->aggminvtransfn, agg->aggmfinalfn};
 		int			i;
 
-		Oid			owner = ctx->final_plan ? func_owner(aggfnoid) : InvalidOid;
+		Oid			owner = ctx->attribute_only ? func_owner(aggfnoid) : InvalidOid;
 
 		for (i = 0; i < lengthof(fns); i++)
 			if (OidIsValid(fns[i]))
 			{
 				function_checker(fns[i], ctx);
-				if (OidIsValid(owner))
-					ctx->deps->aggsupport =
-						lappend(ctx->deps->aggsupport,
-								list_make2_oid(fns[i], owner));
+				if (ctx->attribute_only)
+					ctx->aggsupport = lappend(ctx->aggsupport,
+											  list_make2_oid(fns[i], owner));
 			}
 		ReleaseSysCache(tp);
 	}
@@ -355,8 +351,8 @@ query_walker(Node *node, WalkContext *ctx)
 		return query_tree_walker((Query *) node, query_walker, ctx, 0);
 	}
 	check_functions_in_node(node, function_checker, ctx);
-	if (ctx->final_plan)
-		note_direct(node, ctx->deps);
+	if (ctx->attribute_only)
+		note_direct(node, ctx);
 	if (typed_node(node) && !ctx->attribute_only)
 		note_type(ctx, exprType(node));
 	if (IsA(node, SQLValueFunction))
@@ -899,8 +895,6 @@ cachepg_deps_analyze(CacheDeps *deps, const char *sql, Query *query,
 	deps->rtes = NIL;
 	deps->relids = NIL;
 	deps->typrels = NIL;
-	deps->direct = NIL;
-	deps->aggsupport = NIL;
 	deps->checks = NIL;
 	deps->sequence = InvalidOid;
 	deps->hidden = false;
@@ -909,6 +903,8 @@ cachepg_deps_analyze(CacheDeps *deps, const char *sql, Query *query,
 	ctx.types_seen = NIL;
 	ctx.sqlfuncs_seen = NIL;
 	ctx.attribute_only = false;
+	ctx.direct = NIL;
+	ctx.aggsupport = NIL;
 
 	foreach(lc, pstmt->rtable)
 	{
@@ -963,17 +959,24 @@ add_check(List *checks, char kind, Oid oid, Oid userid, AclMode perms,
 
 static CheckRecorder *recorder = NULL;
 
-/* Note a schema or function check made as userid in the active recorder. */
+/* Note a check made as userid in the active recorder, if it records. */
 static void
-note_check(char kind, Oid oid, Oid userid)
+record_check(char kind, Oid oid, Oid userid, AclMode perms, const Bitmapset *cols)
 {
 	MemoryContext old;
 
 	if (recorder == NULL || recorder->paused)
 		return;
 	old = MemoryContextSwitchTo(recorder->cxt);
-	recorder->checks = add_check(recorder->checks, kind, oid, userid, 0, NULL);
+	recorder->checks = add_check(recorder->checks, kind, oid, userid, perms, cols);
 	MemoryContextSwitchTo(old);
+}
+
+/* A schema or function check made as userid. */
+static void
+note_check(char kind, Oid oid, Oid userid)
+{
+	record_check(kind, oid, userid, 0, NULL);
 }
 
 /*
@@ -1249,15 +1252,14 @@ cachepg_deps_permitted(const char *checks, const char *end)
 /*
  * The checks PostgreSQL makes while a statement is parsed, planned and run
  * (including inside the functions it calls), noted through its hooks:
- * OAT_NAMESPACE_SEARCH after LookupExplicitNamespace granted USAGE on the
- * schema of an explicitly qualified name (names resolved through
- * search_path need no note: the key holds the path, which lists only
- * schemas the role may use), OAT_FUNCTION_EXECUTE after the executor
- * granted EXECUTE, and ExecutorCheckPerms_hook after ExecCheckRTPerms
- * granted a range table's permissions.  Each is noted with the role it was
- * checked as: the current user, or a view's owner.  Recorders nest (a
- * load inside a load's functions); an inner one's checks count for the
- * outer one too.
+ * OAT_NAMESPACE_SEARCH after USAGE on a schema was granted (for an
+ * explicitly qualified name, or a search path being computed),
+ * OAT_FUNCTION_EXECUTE after the executor granted EXECUTE, the planner hook
+ * for SQL functions it inlined, and ExecutorCheckPerms_hook after
+ * ExecCheckRTPerms granted a range table's permissions.  Each is noted
+ * with the role it was checked as: the current user, a view's owner, or an
+ * aggregate's owner.  Recorders nest (a load inside a load's functions);
+ * an inner one's checks count for the outer one too.
  */
 static ExecutorCheckPerms_hook_type prev_check_perms = NULL;
 static planner_hook_type prev_planner = NULL;
@@ -1278,21 +1280,15 @@ cachepg_checks_push(CheckRecorder *r)
 void
 cachepg_checks_pop(CheckRecorder *r)
 {
+	ListCell   *lc;
+
 	Assert(recorder == r);
 	recorder = r->prev;
-	if (recorder != NULL)
+	foreach(lc, r->checks)
 	{
-		MemoryContext old = MemoryContextSwitchTo(recorder->cxt);
-		ListCell   *lc;
+		PrivCheck  *c = lfirst(lc);
 
-		foreach(lc, r->checks)
-		{
-			PrivCheck  *c = lfirst(lc);
-
-			recorder->checks = add_check(recorder->checks, c->kind, c->oid,
-										 c->userid, c->perms, c->cols);
-		}
-		MemoryContextSwitchTo(old);
+		record_check(c->kind, c->oid, c->userid, c->perms, c->cols);
 	}
 }
 
@@ -1340,22 +1336,16 @@ cachepg_checks_note(char kind, Oid oid)
 static bool
 note_range_table(List *rangeTable, bool ereport_on_violation)
 {
-	if (recorder != NULL && !recorder->paused)
+	ListCell   *lc;
+
+	foreach(lc, rangeTable)
 	{
-		MemoryContext old = MemoryContextSwitchTo(recorder->cxt);
-		ListCell   *lc;
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
 
-		foreach(lc, rangeTable)
-		{
-			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
-
-			if (rte->rtekind != RTE_RELATION || rte->requiredPerms == 0)
-				continue;
-			recorder->checks = add_check(recorder->checks, PRIV_RELATION, rte->relid,
-										 OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId(),
-										 rte->requiredPerms, rte->selectedCols);
-		}
-		MemoryContextSwitchTo(old);
+		if (rte->rtekind == RTE_RELATION && rte->requiredPerms != 0)
+			record_check(PRIV_RELATION, rte->relid,
+						 OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId(),
+						 rte->requiredPerms, rte->selectedCols);
 	}
 	return prev_check_perms ? prev_check_perms(rangeTable, ereport_on_violation) : true;
 }
@@ -1474,50 +1464,50 @@ note_planning(Query *parse, const char *query_string, int cursorOptions,
  * the right roles.
  */
 static void
+start_plan(QueryDesc *queryDesc, int eflags)
+{
+	if (prev_executor_start)
+		prev_executor_start(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+}
+
+static void
 note_executor_start(QueryDesc *queryDesc, int eflags)
 {
 	StartFrame	frame;
-	MemoryContext walkcxt = NULL;
+	MemoryContext walkcxt;
+	MemoryContext old;
+	CacheDeps	d;
+	WalkContext ctx;
+	ListCell   *lc;
 
-	if (recorder != NULL && !recorder->paused)
+	if (recorder == NULL || recorder->paused)
 	{
-		CacheDeps	d;
-		WalkContext ctx;
-		ListCell   *lc;
-		MemoryContext old;
-
-		/* the walk's lists live only while the plan starts */
-		walkcxt = AllocSetContextCreate(CurrentMemoryContext, "cachepg executor start",
-										ALLOCSET_SMALL_SIZES);
-		old = MemoryContextSwitchTo(walkcxt);
-		memset(&d, 0, sizeof(d));
-		memset(&ctx, 0, sizeof(ctx));
-		ctx.deps = &d;
-		ctx.final_plan = true;
-		ctx.attribute_only = true;
-		plan_walker(queryDesc->plannedstmt->planTree, &ctx);
-		foreach(lc, queryDesc->plannedstmt->subplans)
-			plan_walker((Plan *) lfirst(lc), &ctx);
-		MemoryContextSwitchTo(old);
-		frame.aggsupport = d.aggsupport;
-		frame.direct = d.direct;
-		frame.prev = start_frame;
-		start_frame = &frame;
-	}
-	else
-	{
-		if (prev_executor_start)
-			prev_executor_start(queryDesc, eflags);
-		else
-			standard_ExecutorStart(queryDesc, eflags);
+		start_plan(queryDesc, eflags);
 		return;
 	}
+
+	/* the walk's lists live only while the plan starts */
+	walkcxt = AllocSetContextCreate(CurrentMemoryContext, "cachepg executor start",
+									ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(walkcxt);
+	memset(&d, 0, sizeof(d));
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.deps = &d;
+	ctx.final_plan = true;
+	ctx.attribute_only = true;
+	plan_walker(queryDesc->plannedstmt->planTree, &ctx);
+	foreach(lc, queryDesc->plannedstmt->subplans)
+		plan_walker((Plan *) lfirst(lc), &ctx);
+	MemoryContextSwitchTo(old);
+	frame.aggsupport = ctx.aggsupport;
+	frame.direct = ctx.direct;
+	frame.prev = start_frame;
+	start_frame = &frame;
 	PG_TRY();
 	{
-		if (prev_executor_start)
-			prev_executor_start(queryDesc, eflags);
-		else
-			standard_ExecutorStart(queryDesc, eflags);
+		start_plan(queryDesc, eflags);
 	}
 	PG_FINALLY();
 	{

@@ -24,8 +24,6 @@ typedef struct CacheDeps
 	List	   *rtes;			/* RTE_RELATION entries to lock on a hit */
 	List	   *relids;			/* relations read or declared (unique) */
 	List	   *typrels;		/* relations of composite types used */
-	List	   *direct;			/* functions the final plan calls itself */
-	List	   *aggsupport;		/* (support function, aggregate owner) pairs */
 	List	   *checks;			/* PrivCheck: what a hit re-checks */
 	Oid			sequence;		/* a sequence read, if any */
 	bool		hidden;			/* calls functions that may read more */
@@ -61,7 +59,7 @@ typedef struct CheckRecorder
 	struct CheckRecorder *prev;
 } CheckRecorder;
 
-/* What cachepg_deps_recheck() found. */
+/* What cachepg_deps_lock() or cachepg_deps_permitted() found. */
 typedef enum RecheckResult
 {
 	RECHECK_OK,

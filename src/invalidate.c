@@ -134,6 +134,8 @@ static LWLock *wlock = NULL;
 
 /* This backend: slots this transaction marked; the record it reserved. */
 static List *xact_slots = NIL;
+static uint64 xact_fxid = 0;
+static int	reserved_record = -1;
 
 /*
  * Relations with a slot this transaction dropped, and (from pre-commit on)
@@ -145,8 +147,6 @@ static List *xact_freed = NIL;
 
 /* The database a DROP DATABASE under way drops. */
 static Oid	dropping_db = InvalidOid;
-static uint64 xact_fxid = 0;
-static int	reserved_record = -1;
 
 static void set_record_state(PreparedMarks *pm, int state);
 static void sweep_prepared(void);
@@ -1477,7 +1477,6 @@ before_utility(Node *tree)
 		case T_AlterTableSpaceOptionsStmt:
 		case T_CreateStatsStmt:
 		case T_AlterStatsStmt:
-			break;
 		case T_AlterSeqStmt:	/* a sequence is never a dependency */
 			break;
 		case T_GrantStmt:

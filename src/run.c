@@ -627,6 +627,13 @@ prepared_block_stores(CheckRecorder *checks)
 	return block;
 }
 
+/* The largest entry stored: cachepg.max_entry_size, or what the arena holds. */
+static Size
+entry_limit(void)
+{
+	return Min((Size) cachepg_max_entry_size_kb * 1024, cachepg_store_max_size());
+}
+
 /* Whether this transaction may store at all: it wrote nothing. */
 static bool
 xact_may_store(void)
@@ -848,9 +855,7 @@ load(CacheCall *call, CacheKey *key, CheckRecorder *checks)
 		appendBinaryStringInfo(&blob, layout.data, layout.len);
 		hdr.typelen = layout.len;
 		hdr.flags = opted_in ? BLOB_OPTED_IN : 0;
-		cachepg_result_begin(&writer, &blob, exec_ps->resultDesc,
-							 Min((Size) cachepg_max_entry_size_kb * 1024,
-								 cachepg_store_max_size()));
+		cachepg_result_begin(&writer, &blob, exec_ps->resultDesc, entry_limit());
 		hdr.rowoff = writer.hdr;
 		recv.writer = &writer;
 		MemoryContextSwitchTo(old);
@@ -892,9 +897,7 @@ load(CacheCall *call, CacheKey *key, CheckRecorder *checks)
 			DirectFunctionCall1(pg_advisory_unlock_shared_int8,
 								Int64GetDatum((int64) cachepg_test_store_lock));
 		}
-		if (writer.too_large ||
-			(Size) blob.len > Min((Size) cachepg_max_entry_size_kb * 1024,
-								  cachepg_store_max_size()))
+		if (writer.too_large || (Size) blob.len > entry_limit())
 			cachepg_count(CC_TOO_LARGE, 1);
 		else if (handled_error ||
 				 cachepg_deps_permitted(cachepg_deps_checks(blob.data + hdr.depoff),
