@@ -6,7 +6,7 @@
  * A blob is this header, the key bytes (key.h), the composite layouts and
  * the rows (result.c), the rows at a MAXALIGN'd offset, then the
  * dependencies (deps.c) and the generations it was computed under
- * (invalidate.h): the dependencies are complete only once the query ran.
+ * (marks.h): the dependencies are complete only once the query ran.
  */
 #ifndef CACHEPG_BLOB_H
 #define CACHEPG_BLOB_H
@@ -20,7 +20,7 @@ typedef struct BlobHeader
 	int32		nparams;
 	uint32		depoff;			/* offsets from the start of the blob */
 	uint32		deplen;
-	uint32		markoff;		/* generations (invalidate.h CacheMark) */
+	uint32		markoff;		/* generations (marks.h CacheMark) */
 	int32		nmarks;
 	uint32		typeoff;		/* composite layouts (result.c), may be empty */
 	uint32		typelen;

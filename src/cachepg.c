@@ -16,7 +16,10 @@
 
 #include "cachepg.h"
 #include "deps.h"
-#include "invalidate.h"
+#include "ddl.h"
+#include "marks.h"
+#include "twophase.h"
+#include "watch.h"
 #include "store.h"
 #include "worker.h"
 
@@ -40,17 +43,24 @@ static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 void		_PG_init(void);
 
+/* Shared memory besides the store's; part of cachepg.memory. */
+static Size
+side_size(void)
+{
+	return add_size(add_size(cachepg_marks_shmem_size(), cachepg_twophase_shmem_size()),
+					cachepg_worker_shmem_size());
+}
+
 static void
 cachepg_shmem_request(void)
 {
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
-	cachepg_watch_request();
+	cachepg_marks_request();
 	/* the table state and the worker queue come out of cachepg.memory too */
-	RequestAddinShmemSpace(cachepg_watch_shmem_size() + cachepg_worker_shmem_size());
+	RequestAddinShmemSpace(side_size());
 	cachepg_store_request((Size) cachepg_memory_kb * 1024 -
-						  Min((Size) cachepg_memory_kb * 1024,
-							  cachepg_watch_shmem_size() + cachepg_worker_shmem_size()));
+						  Min((Size) cachepg_memory_kb * 1024, side_size()));
 }
 
 static void
@@ -59,7 +69,8 @@ cachepg_shmem_startup(void)
 	if (prev_shmem_startup_hook)
 		prev_shmem_startup_hook();
 	cachepg_store_startup();
-	cachepg_watch_startup();
+	cachepg_marks_startup();
+	cachepg_twophase_startup();
 	cachepg_worker_startup();
 }
 
@@ -134,6 +145,9 @@ _PG_init(void)
 	shmem_request_hook = cachepg_shmem_request;
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = cachepg_shmem_startup;
-	cachepg_invalidate_init();
+	cachepg_marks_init();
+	cachepg_twophase_init();
+	cachepg_watch_init();
+	cachepg_ddl_init();
 	cachepg_deps_init();
 }

@@ -63,7 +63,8 @@
 
 #include "cachepg.h"
 #include "deps.h"
-#include "invalidate.h"
+#include "marks.h"
+#include "watch.h"
 
 typedef struct WalkContext
 {

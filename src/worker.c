@@ -32,7 +32,7 @@
 #include "utils/timestamp.h"
 
 #include "cachepg.h"
-#include "invalidate.h"
+#include "watch.h"
 #include "worker.h"
 
 #define MAX_REQUESTS 64

@@ -1,0 +1,876 @@
+/*
+ * marks.c
+ *		Per-table generations and in-flight writers: the freshness protocol.
+ *
+ * Every (database, relation) that a stored result depends on has a slot in
+ * shared memory with a generation, a count of transactions writing it right
+ * now, and the newest committed writer's XID.  Slot 0 is the global slot:
+ * every entry depends on it, and DDL whose target is unclear marks it.
+ *
+ * The protocol (README, "Freshness"):
+ *
+ * - A writer marks a slot once per transaction: it remembers the slot, then
+ *   raises the in-flight count, then bumps the generation (mark_slot).  It
+ *   marks the table it writes and every ancestor (a write through a parent
+ *   fires only the parent's statement triggers), before its commit can be
+ *   visible: from a BEFORE statement trigger, the row trigger, or the DDL
+ *   hooks (ddl.c).
+ * - When the transaction is over and its outcome and invalidation messages
+ *   are visible to everyone (the last phase of releasing the top-level
+ *   resource owner, commit and abort alike), it bumps the generation again,
+ *   records its XID as the newest committed writer, and drops the count.
+ *   Nothing there can fail: only atomics.  A prepared transaction hands its
+ *   marks to twophase.c, which releases them when it ends.
+ * - A loader reads each slot's generation, then (after a barrier) its
+ *   in-flight count, before it takes its snapshot; it stores only if nobody
+ *   was writing and no generation moved until the store.  A writer raises
+ *   the count before it bumps, so a generation read before the bump is
+ *   caught at the store, and one read after it sees the count.
+ * - A hit is served only while every generation it was computed under is
+ *   current; an older snapshot only if it sees every committed writer
+ *   (last XID before its xmin).
+ *
+ * Locking: generations, counts and XIDs are atomics, read and written
+ * without locks.  The map from (database, relation) to slot and each slot's
+ * owner are under the cachepg_watch LWLock (shared to look up, exclusive to
+ * assign).  A slot whose relation's drop committed (or whose database was
+ * dropped) may be given to another table once nobody writes it; it then
+ * takes a new generation, and generations only grow (one global counter),
+ * so a stale (slot, generation) pair never matches again.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/relation.h"
+#include "access/parallel.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_inherits.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/resowner.h"
+#include "utils/syscache.h"
+
+#include "cachepg.h"
+#include "marks.h"
+#include "store.h"
+#include "watch.h"
+
+PG_FUNCTION_INFO_V1(cachepg_invalidate_table);
+PG_FUNCTION_INFO_V1(cachepg_tables);
+
+typedef struct WatchSlot
+{
+	Oid			dbid;
+	Oid			relid;			/* InvalidOid: the global slot */
+	pg_atomic_uint64 gen;
+	pg_atomic_uint64 last_xid;	/* FullTransactionId of the newest committed
+								 * writer */
+	pg_atomic_uint32 inflight;	/* transactions writing it now */
+	pg_atomic_uint32 dropped;	/* 1: its relation's drop committed, so the
+								 * slot may be given to another table */
+} WatchSlot;
+
+typedef struct WatchKey
+{
+	Oid			dbid;
+	Oid			relid;
+} WatchKey;
+
+typedef struct WatchEntry
+{
+	WatchKey	key;
+	int32		slot;
+} WatchEntry;
+
+typedef struct WatchShared
+{
+	pg_atomic_uint64 gen_counter;
+	int32		nslots;			/* used, under the map lock */
+	int32		maxslots;
+	pg_atomic_uint32 ndropped;	/* slots flagged dropped */
+} WatchShared;
+
+static WatchShared *wshared = NULL;
+static WatchSlot *wslots = NULL;
+static HTAB *wmap = NULL;
+static LWLock *wlock = NULL;
+
+/* This backend: slots this transaction marked, and its XID at pre-commit. */
+static List *xact_slots = NIL;
+static uint64 xact_fxid = 0;
+
+/*
+ * Relations with a slot this transaction dropped, and (from pre-commit on)
+ * the slots of those whose drop it is committing: their slots become free
+ * once the commit is visible.  Both in TopMemoryContext.
+ */
+static List *xact_dropped = NIL;
+static List *xact_freed = NIL;
+
+/*
+ * This backend: what it learnt of a relation, until the next relcache
+ * invalidation: its ancestors (a miss asks for those of every table it
+ * read) and, once it was written, the slots a write marks (its own and its
+ * ancestors').  Both live in TopMemoryContext.
+ */
+typedef struct RelInfo
+{
+	Oid			relid;
+	List	   *ancestors;
+	int			nslots;
+	int32	   *slots;			/* NULL until a write needs them */
+} RelInfo;
+static HTAB *relinfo = NULL;
+
+
+static int
+max_slots(void)
+{
+	return cachepg_max_tables + 1;	/* slot 0 is global */
+}
+
+
+/* Shared memory for the table state; part of cachepg.memory. */
+Size
+cachepg_marks_shmem_size(void)
+{
+	return add_size(add_size(MAXALIGN(sizeof(WatchShared)),
+							 MAXALIGN(mul_size(sizeof(WatchSlot), max_slots()))),
+					hash_estimate_size(max_slots(), sizeof(WatchEntry)));
+}
+
+void
+cachepg_marks_request(void)
+{
+	RequestNamedLWLockTranche("cachepg_watch", 1);
+}
+
+void
+cachepg_marks_startup(void)
+{
+	bool		found;
+	HASHCTL		info;
+	int			i;
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	wshared = ShmemInitStruct("cachepg_watch", MAXALIGN(sizeof(WatchShared)) +
+							  MAXALIGN(mul_size(sizeof(WatchSlot), max_slots())),
+							  &found);
+	wslots = (WatchSlot *) ((char *) wshared + MAXALIGN(sizeof(WatchShared)));
+	wlock = &(GetNamedLWLockTranche("cachepg_watch"))->lock;
+	if (!found)
+	{
+		pg_atomic_init_u64(&wshared->gen_counter, 1);
+		wshared->maxslots = max_slots();
+		wshared->nslots = 1;
+		pg_atomic_init_u32(&wshared->ndropped, 0);
+		for (i = 0; i < wshared->maxslots; i++)
+		{
+			wslots[i].dbid = InvalidOid;
+			wslots[i].relid = InvalidOid;
+			pg_atomic_init_u64(&wslots[i].gen, 1);
+			pg_atomic_init_u64(&wslots[i].last_xid, 0);
+			pg_atomic_init_u32(&wslots[i].inflight, 0);
+			pg_atomic_init_u32(&wslots[i].dropped, 0);
+		}
+	}
+	memset(&info, 0, sizeof(info));
+	info.keysize = sizeof(WatchKey);
+	info.entrysize = sizeof(WatchEntry);
+	wmap = ShmemInitHash("cachepg_watch_map", max_slots(), max_slots(), &info,
+						 HASH_ELEM | HASH_BLOBS);
+	LWLockRelease(AddinShmemInitLock);
+}
+
+static inline bool
+ready(void)
+{
+	return wshared != NULL;
+}
+
+/* A new generation: globally increasing, so a value never comes back. */
+static void
+bump(int32 slot)
+{
+	pg_atomic_exchange_u64(&wslots[slot].gen,
+						   pg_atomic_add_fetch_u64(&wshared->gen_counter, 1));
+}
+
+/* Flag a slot as free to reassign, or not, keeping the count of those that are. */
+static void
+set_dropped(int32 s, bool dropped)
+{
+	if (pg_atomic_exchange_u32(&wslots[s].dropped, dropped ? 1 : 0) != (dropped ? 1 : 0))
+	{
+		if (dropped)
+			pg_atomic_fetch_add_u32(&wshared->ndropped, 1);
+		else
+			pg_atomic_fetch_sub_u32(&wshared->ndropped, 1);
+	}
+}
+
+/*
+ * A slot for key, under the exclusive map lock: a new one while there are,
+ * else one whose relation's drop committed and that nobody is writing.  A
+ * slot given to another table gets a new generation, and generations never
+ * come back, so an entry or load that remembered it for the dropped table
+ * can never match again.  -1 when every slot is in use.
+ */
+static int32
+slot_assign(const WatchKey *key)
+{
+	int32		s = -1;
+	int32		i;
+	WatchEntry *e;
+	bool		found;
+
+	if (wshared->nslots < wshared->maxslots)
+		s = wshared->nslots;
+	else if (pg_atomic_read_u32(&wshared->ndropped) > 0)
+		for (i = 1; i < wshared->nslots && s < 0; i++)
+			if (pg_atomic_read_u32(&wslots[i].dropped) != 0 &&
+				pg_atomic_read_u32(&wslots[i].inflight) == 0)
+			{
+				WatchKey	old;
+
+				memset(&old, 0, sizeof(old));
+				old.dbid = wslots[i].dbid;
+				old.relid = wslots[i].relid;
+				hash_search(wmap, &old, HASH_REMOVE, NULL);
+				s = i;
+			}
+	if (s < 0)
+		return -1;
+	e = hash_search(wmap, key, HASH_ENTER_NULL, &found);
+	if (e == NULL)
+		return -1;				/* cannot happen: the map has room for every slot */
+	if (s == wshared->nslots)
+		wshared->nslots++;
+	wslots[s].dbid = key->dbid;
+	wslots[s].relid = key->relid;
+	set_dropped(s, false);
+	bump(s);
+	e->slot = s;
+	return s;
+}
+
+/*
+ * The slot of (this database, relid), created if missing and create is
+ * set.  -1 when there is none (or the table is full; writers then fall
+ * back to the global slot).  A slot whose relation's drop committed is
+ * still returned for its OID (a backend may look a dropped relation up
+ * from an older view of the catalogs) but stays free for reassignment,
+ * which moves its generation: whoever still uses it then misses.
+ */
+static int32
+slot_lookup(Oid relid, bool create)
+{
+	WatchKey	key;
+	WatchEntry *e;
+	int32		s = -1;
+
+	memset(&key, 0, sizeof(key));
+	key.dbid = MyDatabaseId;
+	key.relid = relid;
+
+	LWLockAcquire(wlock, LW_SHARED);
+	e = hash_search(wmap, &key, HASH_FIND, NULL);
+	if (e)
+		s = e->slot;
+	LWLockRelease(wlock);
+	if (s >= 0 && create && pg_atomic_read_u32(&wslots[s].dropped) != 0 &&
+		(AcceptInvalidationMessages(), SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid))))
+	{
+		/*
+		 * The OID came back for a live relation: take the slot back before
+		 * it is given to another table (a new generation: nothing of the
+		 * dropped one matches).
+		 */
+		LWLockAcquire(wlock, LW_EXCLUSIVE);
+		e = hash_search(wmap, &key, HASH_FIND, NULL);
+		if (e && e->slot == s && pg_atomic_read_u32(&wslots[s].dropped) != 0)
+		{
+			set_dropped(s, false);
+			bump(s);
+		}
+		s = e ? e->slot : -1;
+		LWLockRelease(wlock);
+		return s >= 0 ? s : slot_lookup(relid, create);
+	}
+	if (s >= 0 || !create)
+		return s;
+
+	LWLockAcquire(wlock, LW_EXCLUSIVE);
+	e = hash_search(wmap, &key, HASH_FIND, NULL);
+	s = e ? e->slot : slot_assign(&key);
+	LWLockRelease(wlock);
+	return s;
+}
+
+int32
+cachepg_slot_for(Oid relid)
+{
+	return slot_lookup(relid, true);
+}
+
+static List *scan_ancestors(Oid relid);
+
+/* This backend's entry for relid, with its ancestors. */
+static RelInfo *
+rel_info(Oid relid)
+{
+	RelInfo    *ri;
+
+	if (relinfo == NULL)
+	{
+		HASHCTL		info;
+
+		memset(&info, 0, sizeof(info));
+		info.keysize = sizeof(Oid);
+		info.entrysize = sizeof(RelInfo);
+		info.hcxt = TopMemoryContext;
+		relinfo = hash_create("cachepg relations", 64, &info,
+							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	ri = hash_search(relinfo, &relid, HASH_FIND, NULL);
+	if (ri == NULL)
+	{
+		/* scan first: the catalog access may run the relcache callback */
+		List	   *scanned = scan_ancestors(relid);
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+		List	   *kept = list_copy(scanned);
+
+		MemoryContextSwitchTo(old);
+		list_free(scanned);
+		ri = hash_search(relinfo, &relid, HASH_ENTER, NULL);
+		ri->ancestors = kept;
+		ri->nslots = 0;
+		ri->slots = NULL;
+	}
+	return ri;
+}
+
+/*
+ * The relations whose writes must count as writes of relid: its
+ * inheritance and partition ancestors, every level.  A palloc'd list the
+ * caller owns.
+ */
+List *
+cachepg_relation_ancestors(Oid relid)
+{
+	return list_copy(rel_info(relid)->ancestors);
+}
+
+/* The ancestors of relid, every level, from pg_inherits. */
+static List *
+scan_ancestors(Oid relid)
+{
+	List	   *result = NIL;
+	List	   *todo = list_make1_oid(relid);
+	Relation	inh = table_open(InheritsRelationId, AccessShareLock);
+
+	while (todo != NIL)
+	{
+		Oid			r = linitial_oid(todo);
+		ScanKeyData key;
+		SysScanDesc scan;
+		HeapTuple	tup;
+
+		todo = list_delete_first(todo);
+		ScanKeyInit(&key, Anum_pg_inherits_inhrelid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(r));
+		scan = systable_beginscan(inh, InheritsRelidSeqnoIndexId, true,
+								  NULL, 1, &key);
+		while ((tup = systable_getnext(scan)) != NULL)
+		{
+			Oid			parent = ((Form_pg_inherits) GETSTRUCT(tup))->inhparent;
+
+			if (!list_member_oid(result, parent))
+			{
+				result = lappend_oid(result, parent);
+				todo = lappend_oid(todo, parent);
+			}
+		}
+		systable_endscan(scan);
+	}
+	table_close(inh, AccessShareLock);
+	return result;
+}
+
+/* Mark one slot as written by this transaction (once per transaction). */
+static void
+mark_slot(int32 slot)
+{
+	MemoryContext old;
+
+	if (list_member_int(xact_slots, slot))
+		return;
+	/* remember first: after the increment nothing may fail */
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	xact_slots = lappend_int(xact_slots, slot);
+	MemoryContextSwitchTo(old);
+	pg_atomic_fetch_add_u32(&wslots[slot].inflight, 1);
+	bump(slot);
+}
+
+/*
+ * Whether this backend can mark: a transaction is open, and it is not a
+ * parallel worker (whose commit comes before its leader's).
+ */
+bool
+cachepg_marks_can_mark(void)
+{
+	return ready() && IsTransactionState() && !IsParallelWorker();
+}
+
+/*
+ * cache_clear(): every entry, and every load under way, is stale from now
+ * on (the global slot, on which all of them depend, moves).
+ */
+void
+cachepg_invalidate_all(void)
+{
+	if (ready())
+		bump(CACHEPG_GLOBAL_SLOT);
+}
+
+void
+cachepg_mark_global(void)
+{
+	if (cachepg_marks_can_mark())
+		mark_slot(CACHEPG_GLOBAL_SLOT);
+}
+
+/*
+ * The slots a write to relid marks: its own and its ancestors'.  Looking a
+ * slot up may read the catalogs (slot_lookup), which may run the relcache
+ * callback and reset this backend's relation entries: the slots are
+ * computed from a copy, then attached to the entry looked up again, if its
+ * ancestors are still the ones the slots were computed for.
+ */
+static RelInfo *
+slots_of(Oid relid)
+{
+	RelInfo    *ri = rel_info(relid);
+
+	while (ri->slots == NULL)
+	{
+		List	   *rels = lcons_oid(relid, list_copy(ri->ancestors));
+		int			n = list_length(rels);
+		int32	   *slots = MemoryContextAlloc(TopMemoryContext, sizeof(int32) * n);
+		ListCell   *lc;
+		int			i = 0;
+
+		foreach(lc, rels)
+		{
+			int32		s = cachepg_slot_for(lfirst_oid(lc));
+
+			slots[i++] = s >= 0 ? s : CACHEPG_GLOBAL_SLOT;
+		}
+		ri = rel_info(relid);
+		rels = list_delete_first(rels); /* the ancestors the slots are for */
+		if (ri->slots == NULL && equal(ri->ancestors, rels))
+		{
+			ri->nslots = n;
+			ri->slots = slots;
+		}
+		else
+			pfree(slots);
+		list_free(rels);
+	}
+	return ri;
+}
+
+/* A write (or DDL) to relid begins: mark it and its ancestors. */
+void
+cachepg_mark_relation(Oid relid)
+{
+	RelInfo    *ri;
+	int			i;
+
+	if (!cachepg_marks_can_mark())
+		return;
+	ri = slots_of(relid);
+	for (i = 0; i < ri->nslots; i++)
+		mark_slot(ri->slots[i]);
+}
+
+/* Record fxid as the slot's newest committed writer, if it is newer. */
+static void
+raise_last_xid(int32 slot, uint64 fxid)
+{
+	uint64		cur = pg_atomic_read_u64(&wslots[slot].last_xid);
+
+	while (cur < fxid &&
+		   !pg_atomic_compare_exchange_u64(&wslots[slot].last_xid, &cur, fxid))
+		;
+}
+
+/* End of a writer: bump again, record a committed XID, drop the count. */
+void
+cachepg_marks_release(const int32 *slots, int n, uint64 fxid)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		WatchSlot  *ws = &wslots[slots[i]];
+
+		if (fxid != 0)
+			raise_last_xid(slots[i], fxid);
+		bump(slots[i]);
+		pg_atomic_fetch_sub_u32(&ws->inflight, 1);
+	}
+}
+
+static void
+release_xact_slots(bool commit)
+{
+	ListCell   *lc;
+
+	foreach(lc, xact_slots)
+	{
+		int32		s = lfirst_int(lc);
+
+		cachepg_marks_release(&s, 1, commit ? xact_fxid : 0);
+	}
+	list_free(xact_slots);
+	xact_slots = NIL;
+	xact_fxid = 0;
+}
+
+
+/*
+ * For PREPARE TRANSACTION (twophase.c): the slots this transaction marked,
+ * first reduced to the global slot alone when there are more than max.
+ * The caller takes them over with cachepg_marks_hand_over().
+ */
+List *
+cachepg_marks_for_prepare(int max)
+{
+	if (list_length(xact_slots) > max)
+	{
+		MemoryContext old;
+
+		/* hold the global slot, release the others, keep holding it */
+		mark_slot(CACHEPG_GLOBAL_SLOT);
+		xact_slots = list_delete_int(xact_slots, CACHEPG_GLOBAL_SLOT);
+		release_xact_slots(false);
+		old = MemoryContextSwitchTo(TopMemoryContext);
+		xact_slots = list_make1_int(CACHEPG_GLOBAL_SLOT);
+		MemoryContextSwitchTo(old);
+	}
+	return xact_slots;
+}
+
+/* The prepared transaction now owns this transaction's counts. */
+void
+cachepg_marks_hand_over(void)
+{
+	list_free(xact_slots);
+	xact_slots = NIL;
+	xact_fxid = 0;
+}
+
+/*
+ * After the transaction's outcome and its invalidation messages are visible
+ * to everyone (the last phase of releasing the top-level resource owner,
+ * at commit and abort alike, FATAL exits included): release its marks.
+ */
+static void
+resource_release(ResourceReleasePhase phase, bool isCommit, bool isTopLevel,
+				 void *arg)
+{
+	if (phase != RESOURCE_RELEASE_AFTER_LOCKS || !isTopLevel || !ready())
+		return;
+	if (xact_slots != NIL)
+	{
+		if (cachepg_test_delay_release_ms > 0)
+			pg_usleep((long) cachepg_test_delay_release_ms * 1000L);
+		release_xact_slots(isCommit);
+	}
+	if (xact_freed != NIL)
+	{
+		ListCell   *lc;
+
+		/* after the release: a freed slot is reused only once nobody writes it */
+		if (isCommit)
+			foreach(lc, xact_freed)
+				set_dropped(lfirst_int(lc), true);
+		list_free(xact_freed);
+		xact_freed = NIL;
+	}
+	list_free(xact_dropped);
+	xact_dropped = NIL;
+}
+
+/*
+ * Before commit, while catalogs can still be read: of the relations this
+ * transaction dropped, those still gone as it commits (a subtransaction
+ * may have rolled a drop back) give their slots up at commit.
+ */
+static void
+free_dropped_slots(void)
+{
+	ListCell   *lc;
+	List	   *freed = NIL;
+	MemoryContext old;
+
+	foreach(lc, xact_dropped)
+	{
+		Oid			relid = lfirst_oid(lc);
+		int32		s;
+
+		if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+			continue;
+		s = slot_lookup(relid, false);
+		if (s > CACHEPG_GLOBAL_SLOT)
+			freed = lappend_int(freed, s);
+	}
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	xact_freed = list_copy(freed);
+	MemoryContextSwitchTo(old);
+	list_free(freed);
+}
+
+
+static void
+xact_callback(XactEvent event, void *arg)
+{
+	if (!ready())
+		return;
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PARALLEL_PRE_COMMIT:
+			xact_fxid = U64FromFullTransactionId(GetTopFullTransactionIdIfAny());
+			free_dropped_slots();
+			break;
+		case XACT_EVENT_PRE_PREPARE:
+			/* a prepared drop keeps its slot (COMMIT PREPARED is elsewhere) */
+			list_free(xact_dropped);
+			xact_dropped = NIL;
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * A relation with a slot is being dropped (ddl.c): mark it, and give its
+ * slot up if the drop commits.
+ */
+void
+cachepg_marks_note_drop(Oid relid)
+{
+	if (!cachepg_marks_can_mark() || slot_lookup(relid, false) < 0)
+		return;
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		xact_dropped = list_append_unique_oid(xact_dropped, relid);
+		MemoryContextSwitchTo(old);
+	}
+	cachepg_mark_relation(relid);
+}
+
+/* A dropped database's tables give their slots up (nobody is connected). */
+void
+cachepg_marks_free_database(Oid dbid)
+{
+	int32		i,
+				n;
+
+	if (!ready())
+		return;
+	LWLockAcquire(wlock, LW_SHARED);
+	n = wshared->nslots;
+	for (i = 1; i < n; i++)
+		if (wslots[i].dbid == dbid)
+			set_dropped(i, true);
+	LWLockRelease(wlock);
+}
+
+/*
+ * Read a slot for a load: its generation, then (after a barrier) whether
+ * anybody is writing it.  A writer raises the count before it bumps the
+ * generation, so a generation read before the bump is caught at the store,
+ * one read after it sees the count.
+ */
+bool
+cachepg_read_mark(int32 slot, CacheMark *mark)
+{
+	mark->slot = slot;
+	mark->pad = 0;
+	mark->gen = pg_atomic_read_u64(&wslots[slot].gen);
+	pg_memory_barrier();
+	return pg_atomic_read_u32(&wslots[slot].inflight) == 0;
+}
+
+bool
+cachepg_mark_current(const CacheMark *mark)
+{
+	if (mark->slot < 0 || mark->slot >= wshared->maxslots)
+		return false;
+	pg_memory_barrier();
+	return pg_atomic_read_u64(&wslots[mark->slot].gen) == mark->gen;
+}
+
+/*
+ * Whether a snapshot sees every committed write of this slot's table: the
+ * newest committed writer's XID precedes its xmin (a writer the snapshot
+ * does not see was running when it was taken, so its XID is at least xmin).
+ */
+bool
+cachepg_mark_seen_by(const CacheMark *mark, Snapshot snapshot)
+{
+	uint64		last = pg_atomic_read_u64(&wslots[mark->slot].last_xid);
+	FullTransactionId next = ReadNextFullTransactionId();
+	uint32		epoch = EpochFromFullTransactionId(next);
+	FullTransactionId xmin;
+
+	if (last == 0)
+		return true;
+	if (snapshot->xmin > XidFromFullTransactionId(next))
+		epoch--;
+	xmin = FullTransactionIdFromEpochAndXid(epoch, snapshot->xmin);
+	return last < U64FromFullTransactionId(xmin);
+}
+
+/*
+ * cache_invalidate_table(regclass) RETURNS void: every entry that depends
+ * on the table (or a descendant's ancestor chain through it) is stale now.
+ */
+Datum
+cachepg_invalidate_table(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	int32		s;
+
+	cachepg_require_store();
+	s = cachepg_slot_for(relid);
+	bump(s >= 0 ? s : CACHEPG_GLOBAL_SLOT);
+	cachepg_count(CC_INVALIDATIONS, 1);
+	PG_RETURN_VOID();
+}
+
+/* cache_tables(): the slots of this database (and the global one). */
+Datum
+cachepg_tables(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int32		n,
+				i;
+	Oid		   *rels;
+
+	cachepg_require_store();
+	InitMaterializedSRF(fcinfo, 0);
+	/* who owns which slot, read under the lock (a slot may be reassigned) */
+	rels = palloc(sizeof(Oid) * wshared->maxslots);
+	LWLockAcquire(wlock, LW_SHARED);
+	n = wshared->nslots;
+	for (i = 0; i < n; i++)
+		rels[i] = (i == CACHEPG_GLOBAL_SLOT ||
+				   (wslots[i].dbid == MyDatabaseId &&
+					pg_atomic_read_u32(&wslots[i].dropped) == 0)) ?
+			wslots[i].relid : InvalidOid;
+	LWLockRelease(wlock);
+	for (i = 0; i < n; i++)
+	{
+		Datum		values[5];
+		bool		nulls[5] = {0};
+		uint64		last;
+
+		if (i != CACHEPG_GLOBAL_SLOT && !OidIsValid(rels[i]))
+			continue;
+		if (i == CACHEPG_GLOBAL_SLOT)
+			nulls[0] = true;
+		else
+			values[0] = ObjectIdGetDatum(rels[i]);
+		values[1] = Int64GetDatum((int64) pg_atomic_read_u64(&wslots[i].gen));
+		values[2] = Int32GetDatum((int32) pg_atomic_read_u32(&wslots[i].inflight));
+		last = pg_atomic_read_u64(&wslots[i].last_xid);
+		if (last == 0)
+			nulls[3] = true;
+		else
+			values[3] = Int64GetDatum((int64) last);
+		nulls[4] = true;
+		if (i != CACHEPG_GLOBAL_SLOT)
+		{
+			Relation	rel = try_relation_open(rels[i], AccessShareLock);
+
+			if (rel)
+			{
+				nulls[4] = false;
+				values[4] = BoolGetDatum(cachepg_relation_watched(rel));
+				relation_close(rel, AccessShareLock);
+			}
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	pfree(rels);
+	return (Datum) 0;
+}
+
+
+/*
+ * Relcache invalidation: forget cached ancestor lists.  Nothing is marked
+ * here: every change is marked by the backend that makes it (triggers, the
+ * utility and object-access hooks), never through these messages.  A full
+ * reset only says that this backend fell behind the message queue (any
+ * session's burst of catalog changes, temporary tables included, can cause
+ * one elsewhere); it used to move the global generation, which flushed
+ * every database's entries at random.
+ */
+static void
+relcache_callback(Datum arg, Oid relid)
+{
+	/*
+	 * Any relation may be another's ancestor (ATTACH invalidates the parent
+	 * and the partition, not the partition's children): start over.
+	 * Rebuilding costs one pg_inherits scan per table.
+	 */
+	if (relinfo != NULL)
+	{
+		HASH_SEQ_STATUS st;
+		RelInfo    *ri;
+
+		hash_seq_init(&st, relinfo);
+		while ((ri = hash_seq_search(&st)) != NULL)
+		{
+			list_free(ri->ancestors);
+			if (ri->slots)
+				pfree(ri->slots);
+			hash_search(relinfo, &ri->relid, HASH_REMOVE, NULL);
+		}
+	}
+}
+
+/* Install the callbacks; from _PG_init while preloading. */
+void
+cachepg_marks_init(void)
+{
+	RegisterXactCallback(xact_callback, NULL);
+	RegisterResourceReleaseCallback(resource_release, NULL);
+	CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
+}
+
+/*
+ * Writes nobody marked (prepared transactions recovered after a restart)
+ * ended: count them as a committed write, as of fxid, to everything.
+ */
+void
+cachepg_marks_all_written(uint64 fxid)
+{
+	raise_last_xid(CACHEPG_GLOBAL_SLOT, fxid);
+}

@@ -1,0 +1,49 @@
+/*
+ * marks.h
+ *		Generations and in-flight writers of the tables cached results
+ *		depend on (DESIGN invariants 1 and 2); the protocol is described at
+ *		the top of marks.c.
+ */
+#ifndef CACHEPG_MARKS_H
+#define CACHEPG_MARKS_H
+
+#include "nodes/pg_list.h"
+#include "utils/snapshot.h"
+
+#define CACHEPG_GLOBAL_SLOT 0
+
+/* What an entry remembers of one slot it depends on. */
+typedef struct CacheMark
+{
+	int32		slot;
+	int32		pad;
+	uint64		gen;
+} CacheMark;
+
+extern Size cachepg_marks_shmem_size(void);
+extern void cachepg_marks_request(void);
+extern void cachepg_marks_startup(void);
+extern void cachepg_marks_init(void);
+
+/* writers: triggers (watch.c), DDL (ddl.c), cache_clear() */
+extern bool cachepg_marks_can_mark(void);
+extern void cachepg_mark_relation(Oid relid);
+extern void cachepg_mark_global(void);
+extern void cachepg_invalidate_all(void);
+extern void cachepg_marks_note_drop(Oid relid);
+extern void cachepg_marks_free_database(Oid dbid);
+
+/* prepared transactions (twophase.c) */
+extern List *cachepg_marks_for_prepare(int max);
+extern void cachepg_marks_hand_over(void);
+extern void cachepg_marks_release(const int32 *slots, int n, uint64 fxid);
+extern void cachepg_marks_all_written(uint64 fxid);
+
+/* loaders and hits */
+extern int32 cachepg_slot_for(Oid relid);
+extern bool cachepg_read_mark(int32 slot, CacheMark *mark);
+extern bool cachepg_mark_current(const CacheMark *mark);
+extern bool cachepg_mark_seen_by(const CacheMark *mark, Snapshot snapshot);
+extern List *cachepg_relation_ancestors(Oid relid);
+
+#endif
