@@ -649,73 +649,69 @@ xact_may_store(void)
 }
 
 /*
- * The miss path: prepare, check, run, and store when allowed (key != NULL
- * means the cache may be used for this call).
- *
- * The order is the freshness protocol (README): read the global mark,
- * plan, read the marks of every relation, check they are all watched,
- * run on a snapshot taken after all that (READ COMMITTED: a fresh one),
- * then store only if no mark moved.
+ * One miss, from its plan to its store.  The phases below fill it in, in
+ * the order of the freshness protocol (README, "Freshness").
  */
-static void
-load(CacheCall *call, CacheKey *key, CheckRecorder *checks)
+typedef struct Load
 {
-	SPIPlanPtr	plan;
-	SPIPlanPtr	exec_plan;
+	CacheCall  *call;
+	CacheKey   *key;			/* NULL: the cache is not used for this call */
+	CheckRecorder *checks;
+	SPIPlanPtr	plan;			/* the caller's statement */
+	SPIPlanPtr	exec_plan;		/* what runs: the statement, or its jsonb wrap */
 	CachedPlanSource *ps;
 	CachedPlanSource *exec_ps;
-	AttrNumber *map = NULL;
+	AttrNumber *map;			/* statement columns -> caller's columns */
 	CacheDeps	deps;
-	bool		store = false;
-	bool		opted_in = false;
+	bool		store;			/* still hoping to store the result */
+	bool		opted_in;
 	StringInfoData layout;
 	StringInfoData marks;
+	CacheMark	global;
+	bool		global_ok;
+	uint64		keygen_sql;
+	uint64		keygen_q;
+	uint64		reanalyses_before;
+	List	   *unwatched;
 	StringInfoData blob;
 	BlobHeader	hdr;
 	ResultWriter writer;
-	CacheReceiver recv;
-	SPIExecuteOptions opts;
-	ParamListInfo params = NULL;
-	CacheMark	global;
-	bool		global_ok = false;
-	uint64		keygen_sql = 0;
-	uint64		keygen_q = 0;
-	List	   *rels = NIL;
-	List	   *unwatched = NIL;
-	uint64		reanalyses_before = 0;
-	int			i;
-	int			rc;
+} Load;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+/*
+ * Phase 1, plan: read the global mark and the cache_invalidate()
+ * generations (DDL of unclear target that ended is then seen by the
+ * planner; cache_clear() and cache_invalidate() calls that start from now
+ * on keep this load from being served), prepare the statement, check it,
+ * and learn from the final plan what the result depends on.
+ */
+static void
+load_plan(Load *ld)
+{
+	CacheCall  *call = ld->call;
 
-	if (key != NULL)
+	if (ld->key != NULL)
 	{
-		/*
-		 * DDL of unclear target (functions, ...) that ended is seen by the
-		 * planner; cache_clear() and cache_invalidate() calls that start
-		 * from now on keep this load from being served.
-		 */
-		global_ok = cachepg_read_mark(CACHEPG_GLOBAL_SLOT, &global);
-		keygen_sql = cachepg_keygen(key->sqlhash);
-		keygen_q = cachepg_keygen(key->qhash);
+		ld->global_ok = cachepg_read_mark(CACHEPG_GLOBAL_SLOT, &ld->global);
+		ld->keygen_sql = cachepg_keygen(ld->key->sqlhash);
+		ld->keygen_q = cachepg_keygen(ld->key->qhash);
 		AcceptInvalidationMessages();
 	}
 
-	plan = SPI_prepare(call->sql, call->nparams, call->argtypes);
-	if (plan == NULL)
+	ld->plan = SPI_prepare(call->sql, call->nparams, call->argtypes);
+	if (ld->plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	ps = check_statement(plan);
+	ld->ps = check_statement(ld->plan);
 
 	if (call->form == CACHEPG_FORM_JSONB)
-		cachepg_result_check_names(ps->resultDesc);
+		cachepg_result_check_names(ld->ps->resultDesc);
 	else
-		cachepg_result_check_desc(ps->resultDesc, call->caller, &map);
+		cachepg_result_check_desc(ld->ps->resultDesc, call->caller, &ld->map);
 
-	exec_plan = plan;
+	ld->exec_plan = ld->plan;
 	if (call->form == CACHEPG_FORM_JSONB)
 	{
-		RawStmt    *raw = ps->raw_parse_tree;
+		RawStmt    *raw = ld->ps->raw_parse_tree;
 		int			loc = Max(raw->stmt_location, 0);
 		int			len = raw->stmt_len > 0 ? raw->stmt_len : call->sqllen - loc;
 		char	   *wrapped;
@@ -728,90 +724,145 @@ load(CacheCall *call, CacheKey *key, CheckRecorder *checks)
 		 */
 		wrapped = psprintf("SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(q.*)), '[]'::pg_catalog.jsonb) FROM (\n%.*s\n) q",
 						   len, call->sql + loc);
-		paused = checks->paused;
-		checks->paused = true;	/* cachepg's own text, not the caller's */
-		exec_plan = SPI_prepare(wrapped, call->nparams, call->argtypes);
-		checks->paused = paused;
-		if (exec_plan == NULL)
+		paused = ld->checks->paused;
+		ld->checks->paused = true;	/* cachepg's own text, not the caller's */
+		ld->exec_plan = SPI_prepare(wrapped, call->nparams, call->argtypes);
+		ld->checks->paused = paused;
+		if (ld->exec_plan == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	}
-	exec_ps = linitial(SPI_plan_get_plan_sources(exec_plan));
+	ld->exec_ps = linitial(SPI_plan_get_plan_sources(ld->exec_plan));
 
-	if (key != NULL)
+	if (ld->key != NULL)
 	{
-		CachedPlan *cplan = SPI_plan_get_cached_plan(plan);
+		CachedPlan *cplan = SPI_plan_get_cached_plan(ld->plan);
 
-		cachepg_deps_analyze(&deps, call->sql, linitial_node(Query, ps->query_list),
+		cachepg_deps_analyze(&ld->deps, call->sql, linitial_node(Query, ld->ps->query_list),
 							 linitial_node(PlannedStmt, cplan->stmt_list));
 		ReleaseCachedPlan(cplan, NULL);
-		watch_reanalysis(ps);
-		if (exec_ps != ps)
-			watch_reanalysis(exec_ps);
-		reanalyses_before = reanalyses;
-		initStringInfo(&layout);
+		watch_reanalysis(ld->ps);
+		if (ld->exec_ps != ld->ps)
+			watch_reanalysis(ld->exec_ps);
+		ld->reanalyses_before = reanalyses;
+		initStringInfo(&ld->layout);
 		if (call->form != CACHEPG_FORM_JSONB &&
-			!cachepg_result_layout(ps->resultDesc, &layout))
+			!cachepg_result_layout(ld->ps->resultDesc, &ld->layout))
 		{
-			deps.verdict = VERDICT_NEVER;
-			deps.reason = "an anonymous record type in its result";
-		}
-		store = may_store(&deps, call, &opted_in);
-		if (!store)
-		{
-			cachepg_count(CC_UNCACHEABLE, 1);
-			ereport(DEBUG1,
-					(errmsg("cachepg: result not stored: the query uses %s",
-							deps.reason)));
-			if (OidIsValid(deps.sequence) && !notice_sequence)
-			{
-				/* a common surprise, so said once per session */
-				ereport(NOTICE,
-						(errmsg("cachepg does not store results that read sequence \"%s\"",
-								get_rel_name(deps.sequence)),
-						 errdetail("A sequence changes without any write that cachepg's triggers could see.")));
-				notice_sequence = true;
-			}
-		}
-		else if (!xact_may_store())
-			store = false;
-		else if (prepared_block_stores(checks))
-		{
-			cachepg_count(CC_WRITE_CONFLICTS, 1);
-			store = false;
-		}
-		else
-		{
-			bool		old_snapshot = IsolationUsesXactSnapshot();
-
-			rels = cachepg_deps_relations(&deps);
-			initStringInfo(&marks);
-			appendBinaryStringInfo(&marks, (char *) &global, sizeof(global));
-			if (!global_ok ||
-				(old_snapshot && !cachepg_mark_seen_by(&global, GetTransactionSnapshot())))
-			{
-				cachepg_count(CC_WRITE_CONFLICTS, 1);
-				store = false;
-			}
-			else if (!read_marks(list_concat_unique_oid(list_copy(rels), deps.typrels),
-								 &marks, old_snapshot))
-				store = false;
-			else
-			{
-				/*
-				 * Every relation, ancestor and descendant must carry our
-				 * triggers, as of changes that ended before the marks were
-				 * read.
-				 */
-				AcceptInvalidationMessages();
-				unwatched = cachepg_deps_unwatched(&deps, rels, opted_in);
-				store = (unwatched == NIL);
-			}
+			ld->deps.verdict = VERDICT_NEVER;
+			ld->deps.reason = "an anonymous record type in its result";
 		}
 	}
+}
 
-	/* nothing to note for a result that will not be stored (nor an outer one) */
-	if (!store && (checks->prev == NULL || checks->prev->paused))
-		checks->paused = true;
+/* Say why a result the rules refuse is not stored. */
+static void
+report_uncacheable(const CacheDeps *deps)
+{
+	cachepg_count(CC_UNCACHEABLE, 1);
+	ereport(DEBUG1,
+			(errmsg("cachepg: result not stored: the query uses %s",
+					deps->reason)));
+	if (OidIsValid(deps->sequence) && !notice_sequence)
+	{
+		/* a common surprise, so said once per session */
+		ereport(NOTICE,
+				(errmsg("cachepg does not store results that read sequence \"%s\"",
+						get_rel_name(deps->sequence)),
+				 errdetail("A sequence changes without any write that cachepg's triggers could see.")));
+		notice_sequence = true;
+	}
+}
+
+/*
+ * Phase 2, read marks: whether the result may be stored, and the marks of
+ * every relation it depends on, read before the snapshot is taken.  Every
+ * relation, ancestor and descendant must carry our triggers, as of changes
+ * that ended before the marks were read.
+ */
+static void
+load_read_marks(Load *ld)
+{
+	bool		old_snapshot = IsolationUsesXactSnapshot();
+	List	   *rels;
+
+	ld->store = false;
+	if (ld->key == NULL)
+		return;
+	if (!may_store(&ld->deps, ld->call, &ld->opted_in))
+	{
+		report_uncacheable(&ld->deps);
+		return;
+	}
+	if (!xact_may_store())
+		return;
+	if (prepared_block_stores(ld->checks))
+	{
+		cachepg_count(CC_WRITE_CONFLICTS, 1);
+		return;
+	}
+	rels = cachepg_deps_relations(&ld->deps);
+	initStringInfo(&ld->marks);
+	appendBinaryStringInfo(&ld->marks, (char *) &ld->global, sizeof(ld->global));
+	if (!ld->global_ok ||
+		(old_snapshot && !cachepg_mark_seen_by(&ld->global, GetTransactionSnapshot())))
+	{
+		cachepg_count(CC_WRITE_CONFLICTS, 1);
+		return;
+	}
+	if (!read_marks(list_concat_unique_oid(list_copy(rels), ld->deps.typrels),
+					&ld->marks, old_snapshot))
+		return;
+	AcceptInvalidationMessages();
+	ld->unwatched = cachepg_deps_unwatched(&ld->deps, rels, ld->opted_in);
+	ld->store = (ld->unwatched == NIL);
+}
+
+/*
+ * Phase 3, begin the entry: its header, key and composite layouts, and a
+ * writer the rows stream into as they are sent to the caller.
+ */
+static void
+load_begin_entry(Load *ld)
+{
+	MemoryContext old = MemoryContextSwitchTo(ld->call->cxt);
+	BlobHeader *hdr = &ld->hdr;
+	StringInfo	blob = &ld->blob;
+
+	initStringInfo(blob);
+	memset(hdr, 0, sizeof(*hdr));
+	appendBinaryStringInfo(blob, (char *) hdr, sizeof(*hdr));
+	while (blob->len < (int) BLOB_KEYOFF)
+		appendStringInfoChar(blob, '\0');
+	appendBinaryStringInfo(blob, ld->key->buf.data, ld->key->buf.len);
+	hdr->keylen = ld->key->buf.len;
+	hdr->sqloff = ld->key->sqloff;
+	hdr->sqllen = ld->key->sqllen;
+	hdr->paramlen = ld->key->paramlen;
+	hdr->nparams = ld->call->nparams;
+	hdr->keygen_sql = ld->keygen_sql;
+	hdr->keygen_q = ld->keygen_q;
+	hdr->typeoff = blob->len;
+	appendBinaryStringInfo(blob, ld->layout.data, ld->layout.len);
+	hdr->typelen = ld->layout.len;
+	hdr->flags = ld->opted_in ? BLOB_OPTED_IN : 0;
+	cachepg_result_begin(&ld->writer, blob, ld->exec_ps->resultDesc, entry_limit());
+	hdr->rowoff = ld->writer.hdr;
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Phase 4, run: on a snapshot taken now (READ COMMITTED: a fresh one),
+ * rows going at once to the caller and, when storing, to the entry.
+ */
+static void
+load_run(Load *ld)
+{
+	CacheCall  *call = ld->call;
+	CacheReceiver recv;
+	SPIExecuteOptions opts;
+	ParamListInfo params = NULL;
+	int			i;
+	int			rc;
 
 	if (call->nparams > 0)
 	{
@@ -832,126 +883,142 @@ load(CacheCall *call, CacheKey *key, CheckRecorder *checks)
 	recv.pub.rDestroy = receive_nothing;
 	recv.pub.mydest = DestTuplestore;
 	recv.call = call;
-	recv.map = map;
+	recv.map = ld->map;
+	recv.writer = ld->store ? &ld->writer : NULL;
 	recv.rowcxt = AllocSetContextCreate(CurrentMemoryContext, "cachepg receiver",
 										ALLOCSET_DEFAULT_SIZES);
-
-	if (store)
-	{
-		MemoryContext old = MemoryContextSwitchTo(call->cxt);
-
-		initStringInfo(&blob);
-		memset(&hdr, 0, sizeof(hdr));
-		appendBinaryStringInfo(&blob, (char *) &hdr, sizeof(hdr));
-		while (blob.len < (int) BLOB_KEYOFF)
-			appendStringInfoChar(&blob, '\0');
-		appendBinaryStringInfo(&blob, key->buf.data, key->buf.len);
-		hdr.keylen = key->buf.len;
-		hdr.sqloff = key->sqloff;
-		hdr.sqllen = key->sqllen;
-		hdr.paramlen = key->paramlen;
-		hdr.nparams = call->nparams;
-		hdr.keygen_sql = keygen_sql;
-		hdr.keygen_q = keygen_q;
-		hdr.typeoff = blob.len;
-		appendBinaryStringInfo(&blob, layout.data, layout.len);
-		hdr.typelen = layout.len;
-		hdr.flags = opted_in ? BLOB_OPTED_IN : 0;
-		cachepg_result_begin(&writer, &blob, exec_ps->resultDesc, entry_limit());
-		hdr.rowoff = writer.hdr;
-		recv.writer = &writer;
-		MemoryContextSwitchTo(old);
-	}
 
 	memset(&opts, 0, sizeof(opts));
 	opts.params = params;
 	opts.read_only = false;		/* a fresh snapshot in READ COMMITTED */
 	opts.dest = (DestReceiver *) &recv;
-	rc = SPI_execute_plan_extended(exec_plan, &opts);
+	rc = SPI_execute_plan_extended(ld->exec_plan, &opts);
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_plan_extended failed: %s", SPI_result_code_string(rc));
-	if (unwatched != NIL)
-		report_unwatched(unwatched);
-
-	if (store)
-	{
-		Size		row_bytes;
-		bool		handled_error;
-
-		/*
-		 * The dependencies after the rows: the schemas the statement looked
-		 * names up in are known only once it ran.
-		 */
-		cachepg_result_end(&writer);
-		row_bytes = cachepg_result_row_bytes(&writer);
-		handled_error = !cachepg_deps_finish(&deps, checks);
-		hdr.depoff = blob.len;
-		cachepg_deps_serialize(&deps, &blob);
-		hdr.deplen = blob.len - hdr.depoff;
-		hdr.markoff = blob.len;
-		appendBinaryStringInfo(&blob, marks.data, marks.len);
-		hdr.nmarks = marks.len / sizeof(CacheMark);
-		if (cachepg_test_store_lock > 0)
-		{
-			/* for tests: hold the loader between its run and its store */
-			DirectFunctionCall1(pg_advisory_lock_shared_int8,
-								Int64GetDatum((int64) cachepg_test_store_lock));
-			DirectFunctionCall1(pg_advisory_unlock_shared_int8,
-								Int64GetDatum((int64) cachepg_test_store_lock));
-		}
-		if (writer.too_large || (Size) blob.len > entry_limit())
-			cachepg_count(CC_TOO_LARGE, 1);
-		else if (handled_error ||
-				 cachepg_deps_permitted(cachepg_deps_checks(blob.data + hdr.depoff),
-										blob.data + hdr.depoff + hdr.deplen) != RECHECK_OK)
-		{
-			/*
-			 * An error was handled while computing it, or a hit could not
-			 * replay the checks that were made (so would never be served).
-			 */
-			cachepg_count(CC_UNCACHEABLE, 1);
-			ereport(DEBUG1,
-					(errmsg("cachepg: result not stored: an error was handled while computing it, or its privilege checks cannot be replayed")));
-		}
-		else if (!marks_current(blob.data + hdr.markoff, hdr.nmarks) ||
-				 !keygens_current(&hdr, key) ||
-				 !xact_may_store() || reanalyses != reanalyses_before)
-		{
-			/*
-			 * A write started (or ended) while the query ran, the entry
-			 * was invalidated or the cache cleared, or DDL made it be
-			 * planned again, from a tree its dependencies did not come
-			 * from.
-			 */
-			cachepg_count(CC_WRITE_CONFLICTS, 1);
-		}
-		else
-		{
-			CacheEntryInfo info;
-
-			memcpy(blob.data, &hdr, sizeof(hdr));
-			info.hash = key->hash;
-			info.sqlhash = key->sqlhash;
-			info.qhash = key->qhash;
-			info.dbid = MyDatabaseId;
-			info.roleid = GetUserId();
-			info.form = call->form;
-			info.showlen = BLOB_KEYOFF + hdr.keylen;
-			info.expires = call->ttl > 0 ?
-				TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-											(int64) call->ttl * 1000) : 0;
-			/*
-			 * payload: rows, query text and parameters, dependencies and
-			 * the generations of their tables (the global one, first, is
-			 * bookkeeping)
-			 */
-			cachepg_insert(&info, blob.data, blob.len,
-						   row_bytes + hdr.sqllen + hdr.paramlen + hdr.deplen +
-						   (hdr.nmarks - 1) * sizeof(CacheMark));
-		}
-		pfree(blob.data);
-	}
 	MemoryContextDelete(recv.rowcxt);
+	if (ld->unwatched != NIL)
+		report_unwatched(ld->unwatched);
+}
+
+/*
+ * Phase 5, check: finish the entry (the dependencies after the rows: the
+ * schemas the statement looked names up in are known only once it ran),
+ * and say whether it may be published.
+ */
+static bool
+load_check(Load *ld)
+{
+	BlobHeader *hdr = &ld->hdr;
+	StringInfo	blob = &ld->blob;
+	bool		handled_error;
+
+	cachepg_result_end(&ld->writer);
+	handled_error = !cachepg_deps_finish(&ld->deps, ld->checks);
+	hdr->depoff = blob->len;
+	cachepg_deps_serialize(&ld->deps, blob);
+	hdr->deplen = blob->len - hdr->depoff;
+	hdr->markoff = blob->len;
+	appendBinaryStringInfo(blob, ld->marks.data, ld->marks.len);
+	hdr->nmarks = ld->marks.len / sizeof(CacheMark);
+	if (cachepg_test_store_lock > 0)
+	{
+		/* for tests: hold the loader between its run and its store */
+		DirectFunctionCall1(pg_advisory_lock_shared_int8,
+							Int64GetDatum((int64) cachepg_test_store_lock));
+		DirectFunctionCall1(pg_advisory_unlock_shared_int8,
+							Int64GetDatum((int64) cachepg_test_store_lock));
+	}
+	if (ld->writer.too_large || (Size) blob->len > entry_limit())
+	{
+		cachepg_count(CC_TOO_LARGE, 1);
+		return false;
+	}
+	if (handled_error ||
+		cachepg_deps_permitted(cachepg_deps_checks(blob->data + hdr->depoff),
+							   blob->data + hdr->depoff + hdr->deplen) != RECHECK_OK)
+	{
+		/*
+		 * An error was handled while computing it, or a hit could not
+		 * replay the checks that were made (so would never be served).
+		 */
+		cachepg_count(CC_UNCACHEABLE, 1);
+		ereport(DEBUG1,
+				(errmsg("cachepg: result not stored: an error was handled while computing it, or its privilege checks cannot be replayed")));
+		return false;
+	}
+	if (!marks_current(blob->data + hdr->markoff, hdr->nmarks) ||
+		!keygens_current(hdr, ld->key) ||
+		!xact_may_store() || reanalyses != ld->reanalyses_before)
+	{
+		/*
+		 * A write started (or ended) while the query ran, the entry was
+		 * invalidated or the cache cleared, or DDL made it be planned
+		 * again, from a tree its dependencies did not come from.
+		 */
+		cachepg_count(CC_WRITE_CONFLICTS, 1);
+		return false;
+	}
+	return true;
+}
+
+/* Phase 6, store: publish the entry. */
+static void
+load_store(Load *ld)
+{
+	BlobHeader *hdr = &ld->hdr;
+	CacheEntryInfo info;
+
+	memcpy(ld->blob.data, hdr, sizeof(*hdr));
+	info.hash = ld->key->hash;
+	info.sqlhash = ld->key->sqlhash;
+	info.qhash = ld->key->qhash;
+	info.dbid = MyDatabaseId;
+	info.roleid = GetUserId();
+	info.form = ld->call->form;
+	info.showlen = BLOB_KEYOFF + hdr->keylen;
+	info.expires = ld->call->ttl > 0 ?
+		TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+									(int64) ld->call->ttl * 1000) : 0;
+	/*
+	 * payload: rows, query text and parameters, dependencies and the
+	 * generations of their tables (the global one, first, is bookkeeping)
+	 */
+	cachepg_insert(&info, ld->blob.data, ld->blob.len,
+				   cachepg_result_row_bytes(&ld->writer) + hdr->sqllen +
+				   hdr->paramlen + hdr->deplen +
+				   (hdr->nmarks - 1) * sizeof(CacheMark));
+}
+
+/*
+ * The miss path: plan, read marks, run on a snapshot taken after that, and
+ * store when nothing moved (key != NULL means the cache may be used for
+ * this call).
+ */
+static void
+load(CacheCall *call, CacheKey *key, CheckRecorder *checks)
+{
+	Load		ld;
+
+	memset(&ld, 0, sizeof(ld));
+	ld.call = call;
+	ld.key = key;
+	ld.checks = checks;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	load_plan(&ld);
+	load_read_marks(&ld);
+	/* nothing to note for a result that will not be stored (nor an outer one) */
+	if (!ld.store && (checks->prev == NULL || checks->prev->paused))
+		checks->paused = true;
+	if (ld.store)
+		load_begin_entry(&ld);
+	load_run(&ld);
+	if (ld.store)
+	{
+		if (load_check(&ld))
+			load_store(&ld);
+		pfree(ld.blob.data);
+	}
 	SPI_finish();
 }
 
