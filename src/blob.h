@@ -3,7 +3,8 @@
  *		Layout of a stored entry's bytes, shared by run.c (which writes and
  *		serves them) and views.c (which shows them).
  *
- * A blob is this header, the key bytes (key.h), the composite layouts and
+ * A blob is this header, the key bytes (key.h), a summary of the
+ * relations read and their granularity, the composite layouts and
  * the rows (result.c), the rows at a MAXALIGN'd offset, then the
  * dependencies (deps.c) and the generations it was computed under
  * (marks.h): the dependencies are complete only once the query ran.
@@ -14,6 +15,8 @@
 typedef struct BlobHeader
 {
 	uint32		keylen;
+	uint32		depsumoff;		/* (relid, keys or -1) pairs, for the view */
+	uint32		ndepsum;
 	uint32		sqloff;			/* query text part, offset within the key */
 	uint32		sqllen;
 	uint32		paramlen;

@@ -34,6 +34,8 @@ bool		cachepg_store_uncacheable = false;
 bool		cachepg_auto_watch = true;
 bool		cachepg_admission = true;
 int			cachepg_max_tables = 4096;
+int			cachepg_key_slots = 65536;
+int			cachepg_max_keys = 1000;
 char	   *cachepg_depends_on = NULL;
 int			cachepg_test_delay_release_ms = 0;
 int			cachepg_test_store_lock = 0;
@@ -111,6 +113,11 @@ _PG_init(void)
 							   "Results of queries calling such functions are stored only when this is declared.",
 							   &cachepg_depends_on, "", PGC_USERSET, 0,
 							   NULL, NULL, NULL);
+	DefineCustomIntVariable("cachepg.max_keys",
+							"Most keys a result depends on, and most rows a transaction writes to one table, before invalidation falls back to the whole table.",
+							"A result pinned to more keys of a table depends on the whole table; a transaction that writes more rows to a table invalidates every result of that table.",
+							&cachepg_max_keys, 1000, 0, 1000000,
+							PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("cachepg.test_delay_release_ms",
 							"For testing only: wait this long between a writer's commit becoming visible and the release of its marks.",
 							NULL, &cachepg_test_delay_release_ms, 0, 0, 60000,
@@ -134,6 +141,11 @@ _PG_init(void)
 								"Number of tables whose writes are tracked (part of cachepg.memory).",
 								"When full, writes to further tables invalidate every entry.",
 								&cachepg_max_tables, 4096, 16, INT_MAX / 1024,
+								PGC_POSTMASTER, 0, NULL, NULL, NULL);
+		DefineCustomIntVariable("cachepg.key_slots",
+								"Number of key slots for key-level invalidation (part of cachepg.memory, 24 bytes each).",
+								"Keys that share a slot invalidate each other's results; 0 turns key-level invalidation off.",
+								&cachepg_key_slots, 65536, 0, 1 << 28,
 								PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	}
 	MarkGUCPrefixReserved("cachepg");

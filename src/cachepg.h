@@ -15,6 +15,8 @@ extern bool cachepg_store_uncacheable;
 extern bool cachepg_auto_watch;
 extern bool cachepg_admission;
 extern int	cachepg_max_tables;
+extern int	cachepg_key_slots;
+extern int	cachepg_max_keys;
 extern char *cachepg_depends_on;
 extern int	cachepg_test_delay_release_ms;
 extern int	cachepg_test_store_lock;

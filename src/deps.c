@@ -63,6 +63,7 @@
 
 #include "cachepg.h"
 #include "deps.h"
+#include "keydeps.h"
 #include "marks.h"
 #include "watch.h"
 
@@ -75,6 +76,8 @@ typedef struct WalkContext
 	bool		attribute_only; /* only note direct calls and aggregates: */
 	List	   *direct;			/* functions the plan calls itself */
 	List	   *aggsupport;		/* (support function, aggregate owner) pairs */
+	List	   *rtable;			/* final plan: scans note their keys (keydeps.c) */
+	ParamListInfo params;
 } WalkContext;
 
 static void analyze_relation(CacheDeps *deps, RangeTblEntry *rte);
@@ -652,6 +655,8 @@ plan_walker(Plan *plan, WalkContext *ctx)
 
 	if (plan == NULL)
 		return;
+	if (ctx->rtable != NIL)
+		cachepg_keydeps_note(plan, ctx->rtable, ctx->params, &ctx->deps->scans);
 	exprs = list_make2(plan->targetlist, plan->qual);
 	switch (nodeTag(plan))
 	{
@@ -846,6 +851,7 @@ declared_relations(CacheDeps *deps)
 					 errhint("Declare the tables behind a view, not the view.")));
 		/* locked and predicate-locked on a hit like the relations read */
 		analyze_relation(deps, rte);
+		deps->declared = lappend_oid(deps->declared, rte->relid);
 		if (*p == '\0')
 			break;
 		p++;
@@ -886,7 +892,7 @@ analyze_relation(CacheDeps *deps, RangeTblEntry *rte)
 
 void
 cachepg_deps_analyze(CacheDeps *deps, const char *sql, Query *query,
-					 PlannedStmt *pstmt)
+					 PlannedStmt *pstmt, ParamListInfo params)
 {
 	WalkContext ctx;
 	ListCell   *lc;
@@ -899,6 +905,9 @@ cachepg_deps_analyze(CacheDeps *deps, const char *sql, Query *query,
 	deps->checks = NIL;
 	deps->sequence = InvalidOid;
 	deps->hidden = false;
+	deps->scans = NIL;
+	deps->declared = NIL;
+	memset(&ctx, 0, sizeof(ctx));
 	ctx.deps = deps;
 	ctx.final_plan = false;
 	ctx.types_seen = NIL;
@@ -922,6 +931,8 @@ cachepg_deps_analyze(CacheDeps *deps, const char *sql, Query *query,
 
 	/* the final plan: what inlining left, time functions inlined bodies call */
 	ctx.final_plan = true;
+	ctx.rtable = pstmt->rtable;
+	ctx.params = params;
 	plan_walker(pstmt->planTree, &ctx);
 	foreach(lc, pstmt->subplans)
 		plan_walker((Plan *) lfirst(lc), &ctx);

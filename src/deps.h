@@ -6,6 +6,7 @@
 #define CACHEPG_DEPS_H
 
 #include "lib/stringinfo.h"
+#include "nodes/params.h"
 #include "nodes/plannodes.h"
 
 /* Storability verdicts, from most to least permissive. */
@@ -25,6 +26,8 @@ typedef struct CacheDeps
 	List	   *relids;			/* relations read or declared (unique) */
 	List	   *typrels;		/* relations of composite types used */
 	List	   *checks;			/* PrivCheck: what a hit re-checks */
+	List	   *scans;			/* scans of the final plan (keydeps.c) */
+	List	   *declared;		/* relations cachepg.depends_on named */
 	Oid			sequence;		/* a sequence read, if any */
 	bool		hidden;			/* calls functions that may read more */
 } CacheDeps;
@@ -69,7 +72,8 @@ typedef enum RecheckResult
 
 extern void cachepg_deps_init(void);
 extern void cachepg_deps_analyze(CacheDeps *deps, const char *sql,
-								 Query *query, PlannedStmt *pstmt);
+								 Query *query, PlannedStmt *pstmt,
+								 ParamListInfo params);
 extern bool cachepg_deps_finish(CacheDeps *deps, CheckRecorder *r);
 extern void cachepg_deps_serialize(const CacheDeps *deps, StringInfo buf);
 extern RecheckResult cachepg_deps_lock(const char *data, const char **checks);

@@ -51,6 +51,10 @@
 #include "miscadmin.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
@@ -68,14 +72,24 @@
 PG_FUNCTION_INFO_V1(cachepg_invalidate_table);
 PG_FUNCTION_INFO_V1(cachepg_tables);
 
-typedef struct WatchSlot
+/* One mark: what writers of something do to it, and what readers read. */
+typedef struct Mark
 {
-	Oid			dbid;
-	Oid			relid;			/* InvalidOid: the global slot */
 	pg_atomic_uint64 gen;
 	pg_atomic_uint64 last_xid;	/* FullTransactionId of the newest committed
 								 * writer */
 	pg_atomic_uint32 inflight;	/* transactions writing it now */
+} Mark;
+
+/*
+ * A table's slot: its two marks (MARK_TABLE: any write or DDL;
+ * MARK_UNKEYED: a write whose keys are unknown, TRUNCATE or DDL).
+ */
+typedef struct WatchSlot
+{
+	Oid			dbid;
+	Oid			relid;			/* InvalidOid: the global slot */
+	Mark		marks[2];		/* MARK_TABLE, MARK_UNKEYED */
 	pg_atomic_uint32 dropped;	/* 1: its relation's drop committed, so the
 								 * slot may be given to another table */
 } WatchSlot;
@@ -102,12 +116,31 @@ typedef struct WatchShared
 
 static WatchShared *wshared = NULL;
 static WatchSlot *wslots = NULL;
+static Mark *keymarks = NULL;	/* cachepg.key_slots of them */
 static HTAB *wmap = NULL;
 static LWLock *wlock = NULL;
 
-/* This backend: slots this transaction marked, and its XID at pre-commit. */
-static List *xact_slots = NIL;
+/*
+ * This backend: the marks this transaction holds (MarkId), its XID at
+ * pre-commit, and the rows it wrote to each table (KeyedRows), counted
+ * against cachepg.max_keys.  In TopMemoryContext, emptied at its end.
+ */
+typedef uint32 MarkId;
+#define MARK_ID(kind, idx) (((uint32) (kind) << 30) | (uint32) (idx))
+#define MARK_ID_KIND(id)	((int) ((id) >> 30))
+#define MARK_ID_INDEX(id)	((int32) ((id) & 0x3FFFFFFF))
+
+typedef struct KeyedRows
+{
+	Oid			relid;
+	int64		rows;			/* past cachepg.max_keys: escalated */
+} KeyedRows;
+
+static HTAB *xact_marks = NULL;
+static int	xact_nmarks = 0;
 static uint64 xact_fxid = 0;
+static HTAB *xact_rows = NULL;
+static bool xact_rows_used = false;
 
 /*
  * Relations with a slot this transaction dropped, and (from pre-commit on)
@@ -144,8 +177,9 @@ max_slots(void)
 Size
 cachepg_marks_shmem_size(void)
 {
-	return add_size(add_size(MAXALIGN(sizeof(WatchShared)),
-							 MAXALIGN(mul_size(sizeof(WatchSlot), max_slots()))),
+	return add_size(add_size(add_size(MAXALIGN(sizeof(WatchShared)),
+									  MAXALIGN(mul_size(sizeof(WatchSlot), max_slots()))),
+							 MAXALIGN(mul_size(sizeof(Mark), cachepg_key_slots))),
 					hash_estimate_size(max_slots(), sizeof(WatchEntry)));
 }
 
@@ -153,6 +187,14 @@ void
 cachepg_marks_request(void)
 {
 	RequestNamedLWLockTranche("cachepg_watch", 1);
+}
+
+static void
+init_mark(Mark *m)
+{
+	pg_atomic_init_u64(&m->gen, 1);
+	pg_atomic_init_u64(&m->last_xid, 0);
+	pg_atomic_init_u32(&m->inflight, 0);
 }
 
 void
@@ -164,9 +206,11 @@ cachepg_marks_startup(void)
 
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	wshared = ShmemInitStruct("cachepg_watch", MAXALIGN(sizeof(WatchShared)) +
-							  MAXALIGN(mul_size(sizeof(WatchSlot), max_slots())),
+							  MAXALIGN(mul_size(sizeof(WatchSlot), max_slots())) +
+							  MAXALIGN(mul_size(sizeof(Mark), cachepg_key_slots)),
 							  &found);
 	wslots = (WatchSlot *) ((char *) wshared + MAXALIGN(sizeof(WatchShared)));
+	keymarks = (Mark *) ((char *) wslots + MAXALIGN(mul_size(sizeof(WatchSlot), max_slots())));
 	wlock = &(GetNamedLWLockTranche("cachepg_watch"))->lock;
 	if (!found)
 	{
@@ -178,11 +222,12 @@ cachepg_marks_startup(void)
 		{
 			wslots[i].dbid = InvalidOid;
 			wslots[i].relid = InvalidOid;
-			pg_atomic_init_u64(&wslots[i].gen, 1);
-			pg_atomic_init_u64(&wslots[i].last_xid, 0);
-			pg_atomic_init_u32(&wslots[i].inflight, 0);
+			init_mark(&wslots[i].marks[MARK_TABLE]);
+			init_mark(&wslots[i].marks[MARK_UNKEYED]);
 			pg_atomic_init_u32(&wslots[i].dropped, 0);
 		}
+		for (i = 0; i < cachepg_key_slots; i++)
+			init_mark(&keymarks[i]);
 	}
 	memset(&info, 0, sizeof(info));
 	info.keysize = sizeof(WatchKey);
@@ -198,12 +243,36 @@ ready(void)
 	return wshared != NULL;
 }
 
+/* The mark of a kind and index (a table's slot, or a key slot). */
+static inline Mark *
+mark_of(int kind, int32 idx)
+{
+	return kind == MARK_KEY ? &keymarks[idx] : &wslots[idx].marks[kind];
+}
+
+/* Whether a (kind, index) names a mark. */
+static inline bool
+mark_valid(int kind, int32 idx)
+{
+	if (kind == MARK_KEY)
+		return idx >= 0 && idx < cachepg_key_slots;
+	return (kind == MARK_TABLE || kind == MARK_UNKEYED) &&
+		idx >= 0 && idx < wshared->maxslots;
+}
+
 /* A new generation: globally increasing, so a value never comes back. */
+static void
+bump_mark(Mark *m)
+{
+	pg_atomic_exchange_u64(&m->gen, pg_atomic_add_fetch_u64(&wshared->gen_counter, 1));
+}
+
+/* Both marks of a table's slot move. */
 static void
 bump(int32 slot)
 {
-	pg_atomic_exchange_u64(&wslots[slot].gen,
-						   pg_atomic_add_fetch_u64(&wshared->gen_counter, 1));
+	bump_mark(&wslots[slot].marks[MARK_TABLE]);
+	bump_mark(&wslots[slot].marks[MARK_UNKEYED]);
 }
 
 /* Flag a slot as free to reassign, or not, keeping the count of those that are. */
@@ -239,7 +308,8 @@ slot_assign(const WatchKey *key)
 	else if (pg_atomic_read_u32(&wshared->ndropped) > 0)
 		for (i = 1; i < wshared->nslots && s < 0; i++)
 			if (pg_atomic_read_u32(&wslots[i].dropped) != 0 &&
-				pg_atomic_read_u32(&wslots[i].inflight) == 0)
+				pg_atomic_read_u32(&wslots[i].marks[MARK_TABLE].inflight) == 0 &&
+				pg_atomic_read_u32(&wslots[i].marks[MARK_UNKEYED].inflight) == 0)
 			{
 				WatchKey	old;
 
@@ -407,20 +477,54 @@ scan_ancestors(Oid relid)
 	return result;
 }
 
-/* Mark one slot as written by this transaction (once per transaction). */
+/* A backend-local hash of fixed-size keys in TopMemoryContext. */
+static HTAB *
+local_hash(const char *name, Size keysize, Size entrysize)
+{
+	HASHCTL		info;
+
+	memset(&info, 0, sizeof(info));
+	info.keysize = keysize;
+	info.entrysize = entrysize;
+	info.hcxt = TopMemoryContext;
+	return hash_create(name, 64, &info, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/* Whether this transaction holds a mark. */
+static bool
+holds(MarkId id)
+{
+	return xact_nmarks > 0 && hash_search(xact_marks, &id, HASH_FIND, NULL) != NULL;
+}
+
+/*
+ * Mark a table's slot or a key slot as written by this transaction (once
+ * per transaction): remember it, raise the count, bump the generation.
+ */
+static void
+mark_slot_kind(int kind, int32 idx)
+{
+	MarkId		id = MARK_ID(kind, idx);
+	bool		found;
+	Mark	   *m = mark_of(kind, idx);
+
+	if (xact_marks == NULL)
+		xact_marks = local_hash("cachepg marks held", sizeof(MarkId), sizeof(MarkId));
+	/* remember first: after the increment nothing may fail */
+	hash_search(xact_marks, &id, HASH_ENTER, &found);
+	if (found)
+		return;
+	xact_nmarks++;
+	pg_atomic_fetch_add_u32(&m->inflight, 1);
+	bump_mark(m);
+}
+
+/* Mark both marks of a table's slot. */
 static void
 mark_slot(int32 slot)
 {
-	MemoryContext old;
-
-	if (list_member_int(xact_slots, slot))
-		return;
-	/* remember first: after the increment nothing may fail */
-	old = MemoryContextSwitchTo(TopMemoryContext);
-	xact_slots = lappend_int(xact_slots, slot);
-	MemoryContextSwitchTo(old);
-	pg_atomic_fetch_add_u32(&wslots[slot].inflight, 1);
-	bump(slot);
+	mark_slot_kind(MARK_TABLE, slot);
+	mark_slot_kind(MARK_UNKEYED, slot);
 }
 
 /*
@@ -491,9 +595,9 @@ slots_of(Oid relid)
 	return ri;
 }
 
-/* A write (or DDL) to relid begins: mark it and its ancestors. */
-void
-cachepg_mark_relation(Oid relid)
+/* Mark relid and its ancestors, one kind or (kind < 0) both. */
+static void
+mark_tree(Oid relid, int kind)
 {
 	RelInfo    *ri;
 	int			i;
@@ -502,83 +606,272 @@ cachepg_mark_relation(Oid relid)
 		return;
 	ri = slots_of(relid);
 	for (i = 0; i < ri->nslots; i++)
-		mark_slot(ri->slots[i]);
+	{
+		if (kind < 0)
+			mark_slot(ri->slots[i]);
+		else
+			mark_slot_kind(kind, ri->slots[i]);
+	}
 }
 
-/* Record fxid as the slot's newest committed writer, if it is newer. */
-static void
-raise_last_xid(int32 slot, uint64 fxid)
+/*
+ * DDL or TRUNCATE of relid begins: mark it and its ancestors for every
+ * entry, key-level ones included.
+ */
+void
+cachepg_mark_relation(Oid relid)
 {
-	uint64		cur = pg_atomic_read_u64(&wslots[slot].last_xid);
+	mark_tree(relid, -1);
+}
+
+/*
+ * A write of rows of relid begins (or went on): mark it and its ancestors
+ * for table-level entries.  Key-level entries learn of the rows from
+ * cachepg_mark_key(), or from cachepg_mark_unkeyed().
+ */
+void
+cachepg_mark_written(Oid relid)
+{
+	mark_tree(relid, MARK_TABLE);
+}
+
+/*
+ * The keys of rows this transaction writes to relid are not known: its
+ * key-level entries are stale too.  Only relid: a row is written where it
+ * lives, and a key-level entry depends on the table it scanned.
+ */
+void
+cachepg_mark_unkeyed(Oid relid)
+{
+	int32		s;
+
+	if (!cachepg_marks_can_mark())
+		return;
+	cachepg_mark_written(relid);
+	s = cachepg_slot_for(relid);
+	mark_slot_kind(MARK_UNKEYED, s >= 0 ? s : CACHEPG_GLOBAL_SLOT);
+}
+
+/*
+ * The key slot of a value of column attno of relid, by the hash of its
+ * column type's default hash operator class (under the column's
+ * collation).  Different keys may share a slot: that only invalidates
+ * more.  -1 when key-level invalidation is off (cachepg.key_slots = 0).
+ */
+int32
+cachepg_key_slot(Oid relid, AttrNumber attno, uint32 valuehash)
+{
+	uint32		h;
+
+	if (cachepg_key_slots <= 0)
+		return -1;
+	h = hash_combine(hash_bytes_uint32((uint32) MyDatabaseId),
+					 hash_bytes_uint32((uint32) relid));
+	h = hash_combine(h, hash_bytes_uint32((uint32) attno));
+	h = hash_combine(h, valuehash);
+	return (int32) (h % (uint32) cachepg_key_slots);
+}
+
+/* A row with this key of relid is being written (before commit). */
+void
+cachepg_mark_key(Oid relid, AttrNumber attno, uint32 valuehash)
+{
+	int32		k = cachepg_key_slot(relid, attno, valuehash);
+
+	if (!cachepg_marks_can_mark())
+		return;
+	if (k < 0)
+	{
+		cachepg_mark_unkeyed(relid);
+		return;
+	}
+	if (!holds(MARK_ID(MARK_KEY, k)))
+	{
+		mark_slot_kind(MARK_KEY, k);
+		cachepg_count(CC_KEY_INVALIDATIONS, 1);
+	}
+}
+
+/*
+ * Count a row this transaction writes to relid (from the row trigger's
+ * WHEN clause, as the row is written).  Past cachepg.max_keys rows, the
+ * table's writes count as unkeyed from now on, and false says that its
+ * rows need no key: the trigger then does not even fire for them.
+ */
+bool
+cachepg_marks_count_row(Oid relid)
+{
+	static KeyedRows *last = NULL;
+	KeyedRows  *kr;
+	bool		found;
+
+	if (!cachepg_marks_can_mark())
+		return true;
+	if (xact_rows == NULL)
+		xact_rows = local_hash("cachepg rows written", sizeof(Oid), sizeof(KeyedRows));
+	if (!xact_rows_used)
+		last = NULL;
+	if (last != NULL && last->relid == relid)
+		kr = last;
+	else
+	{
+		kr = hash_search(xact_rows, &relid, HASH_ENTER, &found);
+		if (!found)
+			kr->rows = 0;
+		last = kr;
+	}
+	xact_rows_used = true;
+	if (kr->rows > cachepg_max_keys)
+		return false;
+	if (++kr->rows > cachepg_max_keys)
+	{
+		cachepg_mark_unkeyed(relid);
+		return false;
+	}
+	return true;
+}
+
+/* Whether this transaction's writes to relid already count as unkeyed. */
+bool
+cachepg_marks_escalated(Oid relid)
+{
+	KeyedRows  *kr;
+
+	if (!xact_rows_used)
+		return false;
+	kr = hash_search(xact_rows, &relid, HASH_FIND, NULL);
+	return kr != NULL && kr->rows > cachepg_max_keys;
+}
+
+/* Record fxid as the mark's newest committed writer, if it is newer. */
+static void
+raise_last_xid(Mark *m, uint64 fxid)
+{
+	uint64		cur = pg_atomic_read_u64(&m->last_xid);
 
 	while (cur < fxid &&
-		   !pg_atomic_compare_exchange_u64(&wslots[slot].last_xid, &cur, fxid))
+		   !pg_atomic_compare_exchange_u64(&m->last_xid, &cur, fxid))
 		;
 }
 
 /* End of a writer: bump again, record a committed XID, drop the count. */
+static void
+release_mark(MarkId id, uint64 fxid)
+{
+	Mark	   *m = mark_of(MARK_ID_KIND(id), MARK_ID_INDEX(id));
+
+	if (fxid != 0)
+		raise_last_xid(m, fxid);
+	bump_mark(m);
+	pg_atomic_fetch_sub_u32(&m->inflight, 1);
+}
+
+/* Release marks a prepared transaction held (twophase.c). */
 void
-cachepg_marks_release(const int32 *slots, int n, uint64 fxid)
+cachepg_marks_release(const uint32 *ids, int n, uint64 fxid)
 {
 	int			i;
 
 	for (i = 0; i < n; i++)
-	{
-		WatchSlot  *ws = &wslots[slots[i]];
-
-		if (fxid != 0)
-			raise_last_xid(slots[i], fxid);
-		bump(slots[i]);
-		pg_atomic_fetch_sub_u32(&ws->inflight, 1);
-	}
+		release_mark(ids[i], fxid);
 }
 
+/* Release every mark this transaction holds whose kind is kind, or all (-1). */
 static void
-release_xact_slots(bool commit)
+release_xact_marks(int kind, uint64 fxid)
 {
-	ListCell   *lc;
+	HASH_SEQ_STATUS st;
+	MarkId	   *id;
 
-	foreach(lc, xact_slots)
-	{
-		int32		s = lfirst_int(lc);
-
-		cachepg_marks_release(&s, 1, commit ? xact_fxid : 0);
-	}
-	list_free(xact_slots);
-	xact_slots = NIL;
-	xact_fxid = 0;
+	if (xact_nmarks == 0)
+		return;
+	hash_seq_init(&st, xact_marks);
+	while ((id = hash_seq_search(&st)) != NULL)
+		if (kind < 0 || MARK_ID_KIND(*id) == kind)
+		{
+			release_mark(*id, fxid);
+			hash_search(xact_marks, id, HASH_REMOVE, NULL);
+			xact_nmarks--;
+		}
 }
 
+/* Forget the rows counted: a new transaction counts anew. */
+static void
+forget_rows(void)
+{
+	HASH_SEQ_STATUS st;
+	KeyedRows  *kr;
+
+	if (!xact_rows_used)
+		return;
+	hash_seq_init(&st, xact_rows);
+	while ((kr = hash_seq_search(&st)) != NULL)
+		hash_search(xact_rows, &kr->relid, HASH_REMOVE, NULL);
+	xact_rows_used = false;
+}
 
 /*
- * For PREPARE TRANSACTION (twophase.c): the slots this transaction marked,
- * first reduced to the global slot alone when there are more than max.
- * The caller takes them over with cachepg_marks_hand_over().
+ * For PREPARE TRANSACTION (twophase.c): the marks this transaction holds,
+ * which the caller takes over with cachepg_marks_hand_over().  Key marks
+ * are not kept: every table written counts as written unkeyed instead,
+ * and the key marks are released (as an abort: the rows are not visible).
+ * Past max marks, only the global slot is kept.  Returns the count; *ids
+ * is palloc'd.
  */
-List *
-cachepg_marks_for_prepare(int max)
+int
+cachepg_marks_for_prepare(int max, uint32 **ids)
 {
-	if (list_length(xact_slots) > max)
-	{
-		MemoryContext old;
+	HASH_SEQ_STATUS st;
+	MarkId	   *id;
+	List	   *tables = NIL;
+	ListCell   *lc;
+	int			n = 0;
 
+	*ids = NULL;
+	if (xact_nmarks == 0)
+		return 0;
+	hash_seq_init(&st, xact_marks);
+	while ((id = hash_seq_search(&st)) != NULL)
+		if (MARK_ID_KIND(*id) == MARK_TABLE)
+			tables = lappend_int(tables, MARK_ID_INDEX(*id));
+	foreach(lc, tables)
+		mark_slot_kind(MARK_UNKEYED, lfirst_int(lc));
+	list_free(tables);
+	release_xact_marks(MARK_KEY, 0);
+	if (xact_nmarks > max)
+	{
 		/* hold the global slot, release the others, keep holding it */
 		mark_slot(CACHEPG_GLOBAL_SLOT);
-		xact_slots = list_delete_int(xact_slots, CACHEPG_GLOBAL_SLOT);
-		release_xact_slots(false);
-		old = MemoryContextSwitchTo(TopMemoryContext);
-		xact_slots = list_make1_int(CACHEPG_GLOBAL_SLOT);
-		MemoryContextSwitchTo(old);
+		hash_seq_init(&st, xact_marks);
+		while ((id = hash_seq_search(&st)) != NULL)
+			if (MARK_ID_INDEX(*id) != CACHEPG_GLOBAL_SLOT)
+			{
+				release_mark(*id, 0);
+				hash_search(xact_marks, id, HASH_REMOVE, NULL);
+				xact_nmarks--;
+			}
 	}
-	return xact_slots;
+	*ids = palloc(sizeof(uint32) * xact_nmarks);
+	hash_seq_init(&st, xact_marks);
+	while ((id = hash_seq_search(&st)) != NULL)
+		(*ids)[n++] = *id;
+	return n;
 }
 
 /* The prepared transaction now owns this transaction's counts. */
 void
 cachepg_marks_hand_over(void)
 {
-	list_free(xact_slots);
-	xact_slots = NIL;
+	HASH_SEQ_STATUS st;
+	MarkId	   *id;
+
+	if (xact_nmarks > 0)
+	{
+		hash_seq_init(&st, xact_marks);
+		while ((id = hash_seq_search(&st)) != NULL)
+			hash_search(xact_marks, id, HASH_REMOVE, NULL);
+		xact_nmarks = 0;
+	}
 	xact_fxid = 0;
 }
 
@@ -593,12 +886,14 @@ resource_release(ResourceReleasePhase phase, bool isCommit, bool isTopLevel,
 {
 	if (phase != RESOURCE_RELEASE_AFTER_LOCKS || !isTopLevel || !ready())
 		return;
-	if (xact_slots != NIL)
+	if (xact_nmarks > 0)
 	{
 		if (cachepg_test_delay_release_ms > 0)
 			pg_usleep((long) cachepg_test_delay_release_ms * 1000L);
-		release_xact_slots(isCommit);
+		release_xact_marks(-1, isCommit ? xact_fxid : 0);
 	}
+	xact_fxid = 0;
+	forget_rows();
 	if (xact_freed != NIL)
 	{
 		ListCell   *lc;
@@ -702,39 +997,49 @@ cachepg_marks_free_database(Oid dbid)
 }
 
 /*
- * Read a slot for a load: its generation, then (after a barrier) whether
+ * Read a mark for a load: its generation, then (after a barrier) whether
  * anybody is writing it.  A writer raises the count before it bumps the
  * generation, so a generation read before the bump is caught at the store,
  * one read after it sees the count.
  */
 bool
-cachepg_read_mark(int32 slot, CacheMark *mark)
+cachepg_read_mark(int kind, int32 idx, CacheMark *mark)
 {
-	mark->slot = slot;
-	mark->pad = 0;
-	mark->gen = pg_atomic_read_u64(&wslots[slot].gen);
-	pg_memory_barrier();
-	return pg_atomic_read_u32(&wslots[slot].inflight) == 0;
-}
+	Mark	   *m = mark_of(kind, idx);
 
-bool
-cachepg_mark_current(const CacheMark *mark)
-{
-	if (mark->slot < 0 || mark->slot >= wshared->maxslots)
-		return false;
+	mark->slot = idx;
+	mark->kind = kind;
+	mark->gen = pg_atomic_read_u64(&m->gen);
 	pg_memory_barrier();
-	return pg_atomic_read_u64(&wslots[mark->slot].gen) == mark->gen;
+	return pg_atomic_read_u32(&m->inflight) == 0;
 }
 
 /*
- * Whether a snapshot sees every committed write of this slot's table: the
- * newest committed writer's XID precedes its xmin (a writer the snapshot
- * does not see was running when it was taken, so its XID is at least xmin).
+ * Whether a mark an entry was computed under is current.  A table's
+ * unkeyed mark is not, for the transaction writing that table: its own
+ * rows are marked by key only at the end of each statement, after a
+ * statement (a writable CTE, a function) may have read them.
+ */
+bool
+cachepg_mark_current(const CacheMark *mark)
+{
+	if (!mark_valid(mark->kind, mark->slot))
+		return false;
+	if (mark->kind == MARK_UNKEYED && holds(MARK_ID(MARK_TABLE, mark->slot)))
+		return false;
+	pg_memory_barrier();
+	return pg_atomic_read_u64(&mark_of(mark->kind, mark->slot)->gen) == mark->gen;
+}
+
+/*
+ * Whether a snapshot sees every committed write of this mark: the newest
+ * committed writer's XID precedes its xmin (a writer the snapshot does not
+ * see was running when it was taken, so its XID is at least xmin).
  */
 bool
 cachepg_mark_seen_by(const CacheMark *mark, Snapshot snapshot)
 {
-	uint64		last = pg_atomic_read_u64(&wslots[mark->slot].last_xid);
+	uint64		last = pg_atomic_read_u64(&mark_of(mark->kind, mark->slot)->last_xid);
 	FullTransactionId next = ReadNextFullTransactionId();
 	uint32		epoch = EpochFromFullTransactionId(next);
 	FullTransactionId xmin;
@@ -764,6 +1069,21 @@ cachepg_invalidate_table(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* The names of rel's key columns, as a text[]. */
+static ArrayType *
+key_names(Relation rel)
+{
+	AttrNumber *keys;
+	int			n = cachepg_key_columns(rel, &keys);
+	Datum	   *names = palloc(sizeof(Datum) * Max(n, 1));
+	int			i;
+
+	for (i = 0; i < n; i++)
+		names[i] = CStringGetTextDatum(NameStr(TupleDescAttr(RelationGetDescr(rel),
+															  keys[i] - 1)->attname));
+	return construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
 /* cache_tables(): the slots of this database (and the global one). */
 Datum
 cachepg_tables(PG_FUNCTION_ARGS)
@@ -787,8 +1107,8 @@ cachepg_tables(PG_FUNCTION_ARGS)
 	LWLockRelease(wlock);
 	for (i = 0; i < n; i++)
 	{
-		Datum		values[5];
-		bool		nulls[5] = {0};
+		Datum		values[6];
+		bool		nulls[6] = {0};
 		uint64		last;
 
 		if (i != CACHEPG_GLOBAL_SLOT && !OidIsValid(rels[i]))
@@ -797,14 +1117,14 @@ cachepg_tables(PG_FUNCTION_ARGS)
 			nulls[0] = true;
 		else
 			values[0] = ObjectIdGetDatum(rels[i]);
-		values[1] = Int64GetDatum((int64) pg_atomic_read_u64(&wslots[i].gen));
-		values[2] = Int32GetDatum((int32) pg_atomic_read_u32(&wslots[i].inflight));
-		last = pg_atomic_read_u64(&wslots[i].last_xid);
+		values[1] = Int64GetDatum((int64) pg_atomic_read_u64(&wslots[i].marks[MARK_TABLE].gen));
+		values[2] = Int32GetDatum((int32) pg_atomic_read_u32(&wslots[i].marks[MARK_TABLE].inflight));
+		last = pg_atomic_read_u64(&wslots[i].marks[MARK_TABLE].last_xid);
 		if (last == 0)
 			nulls[3] = true;
 		else
 			values[3] = Int64GetDatum((int64) last);
-		nulls[4] = true;
+		nulls[4] = nulls[5] = true;
 		if (i != CACHEPG_GLOBAL_SLOT)
 		{
 			Relation	rel = try_relation_open(rels[i], AccessShareLock);
@@ -813,6 +1133,11 @@ cachepg_tables(PG_FUNCTION_ARGS)
 			{
 				nulls[4] = false;
 				values[4] = BoolGetDatum(cachepg_relation_watched(rel));
+				if (rel->rd_rel->relkind == RELKIND_RELATION)
+				{
+					nulls[5] = false;
+					values[5] = PointerGetDatum(key_names(rel));
+				}
 				relation_close(rel, AccessShareLock);
 			}
 		}
@@ -872,5 +1197,6 @@ cachepg_marks_init(void)
 void
 cachepg_marks_all_written(uint64 fxid)
 {
-	raise_last_xid(CACHEPG_GLOBAL_SLOT, fxid);
+	raise_last_xid(&wslots[CACHEPG_GLOBAL_SLOT].marks[MARK_TABLE], fxid);
+	raise_last_xid(&wslots[CACHEPG_GLOBAL_SLOT].marks[MARK_UNKEYED], fxid);
 }

@@ -7,16 +7,23 @@
 #ifndef CACHEPG_MARKS_H
 #define CACHEPG_MARKS_H
 
+#include "access/attnum.h"
 #include "nodes/pg_list.h"
 #include "utils/snapshot.h"
 
 #define CACHEPG_GLOBAL_SLOT 0
 
-/* What an entry remembers of one slot it depends on. */
+/* The kinds of marks */
+#define MARK_TABLE		0		/* a table's: any write, TRUNCATE or DDL */
+#define MARK_UNKEYED	1		/* a table's: a write whose keys are not
+								 * known, TRUNCATE or DDL */
+#define MARK_KEY		2		/* a key slot's: a row with such a key */
+
+/* What an entry remembers of one mark it depends on. */
 typedef struct CacheMark
 {
-	int32		slot;
-	int32		pad;
+	int32		slot;			/* a table's slot, or a key slot */
+	int32		kind;			/* MARK_* */
 	uint64		gen;
 } CacheMark;
 
@@ -28,20 +35,26 @@ extern void cachepg_marks_init(void);
 /* writers: triggers (watch.c), DDL (ddl.c), cache_clear() */
 extern bool cachepg_marks_can_mark(void);
 extern void cachepg_mark_relation(Oid relid);
+extern void cachepg_mark_written(Oid relid);
+extern void cachepg_mark_unkeyed(Oid relid);
+extern void cachepg_mark_key(Oid relid, AttrNumber attno, uint32 valuehash);
+extern bool cachepg_marks_count_row(Oid relid);
+extern bool cachepg_marks_escalated(Oid relid);
 extern void cachepg_mark_global(void);
 extern void cachepg_invalidate_all(void);
 extern void cachepg_marks_note_drop(Oid relid);
 extern void cachepg_marks_free_database(Oid dbid);
 
 /* prepared transactions (twophase.c) */
-extern List *cachepg_marks_for_prepare(int max);
+extern int	cachepg_marks_for_prepare(int max, uint32 **ids);
 extern void cachepg_marks_hand_over(void);
-extern void cachepg_marks_release(const int32 *slots, int n, uint64 fxid);
+extern void cachepg_marks_release(const uint32 *ids, int n, uint64 fxid);
 extern void cachepg_marks_all_written(uint64 fxid);
 
 /* loaders and hits */
 extern int32 cachepg_slot_for(Oid relid);
-extern bool cachepg_read_mark(int32 slot, CacheMark *mark);
+extern bool cachepg_read_mark(int kind, int32 idx, CacheMark *mark);
+extern int32 cachepg_key_slot(Oid relid, AttrNumber attno, uint32 valuehash);
 extern bool cachepg_mark_current(const CacheMark *mark);
 extern bool cachepg_mark_seen_by(const CacheMark *mark, Snapshot snapshot);
 extern List *cachepg_relation_ancestors(Oid relid);

@@ -17,6 +17,7 @@
  */
 #include "postgres.h"
 
+#include "access/relation.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
@@ -43,6 +44,7 @@
 #include "blob.h"
 #include "cachepg.h"
 #include "deps.h"
+#include "keydeps.h"
 #include "marks.h"
 #include "twophase.h"
 #include "watch.h"
@@ -503,39 +505,6 @@ may_store(const CacheDeps *deps, const CacheCall *call, bool *opted_in)
 }
 
 /*
- * Read the marks of every relation the result depends on (and the global
- * slot, read before planning).  Appends them to marks; false when a writer
- * is in flight, the table state is full, or (for a snapshot older than the
- * call) the snapshot missed a committed write.
- */
-static bool
-read_marks(List *rels, StringInfo marks, bool old_snapshot)
-{
-	ListCell   *lc;
-	bool		ok = true;
-
-	foreach(lc, rels)
-	{
-		int32		slot = cachepg_slot_for(lfirst_oid(lc));
-		CacheMark	m;
-
-		if (slot < 0)
-		{
-			cachepg_count(CC_STORE_FAILURES, 1);
-			return false;
-		}
-		if (!cachepg_read_mark(slot, &m))
-			ok = false;
-		else if (old_snapshot && !cachepg_mark_seen_by(&m, GetTransactionSnapshot()))
-			ok = false;
-		appendBinaryStringInfo(marks, (char *) &m, sizeof(m));
-	}
-	if (!ok)
-		cachepg_count(CC_WRITE_CONFLICTS, 1);
-	return ok;
-}
-
-/*
  * Whether the caller may read r: SELECT on it or on an ancestor it is read
  * through (a partition), or ownership.
  */
@@ -662,11 +631,14 @@ typedef struct Load
 	CachedPlanSource *ps;
 	CachedPlanSource *exec_ps;
 	AttrNumber *map;			/* statement columns -> caller's columns */
+	ParamListInfo params;
 	CacheDeps	deps;
 	bool		store;			/* still hoping to store the result */
 	bool		opted_in;
 	StringInfoData layout;
 	StringInfoData marks;
+	StringInfoData depsum;		/* what cache_entries shows: (relid, keys) */
+	int			nkeymarks;
 	CacheMark	global;
 	bool		global_ok;
 	uint64		keygen_sql;
@@ -689,10 +661,22 @@ static void
 load_plan(Load *ld)
 {
 	CacheCall  *call = ld->call;
+	int			i;
 
+	if (call->nparams > 0)
+	{
+		ld->params = makeParamList(call->nparams);
+		for (i = 0; i < call->nparams; i++)
+		{
+			ld->params->params[i].value = call->params[i].value;
+			ld->params->params[i].isnull = call->params[i].isnull;
+			ld->params->params[i].pflags = PARAM_FLAG_CONST;
+			ld->params->params[i].ptype = call->params[i].type;
+		}
+	}
 	if (ld->key != NULL)
 	{
-		ld->global_ok = cachepg_read_mark(CACHEPG_GLOBAL_SLOT, &ld->global);
+		ld->global_ok = cachepg_read_mark(MARK_TABLE, CACHEPG_GLOBAL_SLOT, &ld->global);
 		ld->keygen_sql = cachepg_keygen(ld->key->sqlhash);
 		ld->keygen_q = cachepg_keygen(ld->key->qhash);
 		AcceptInvalidationMessages();
@@ -738,7 +722,7 @@ load_plan(Load *ld)
 		CachedPlan *cplan = SPI_plan_get_cached_plan(ld->plan);
 
 		cachepg_deps_analyze(&ld->deps, call->sql, linitial_node(Query, ld->ps->query_list),
-							 linitial_node(PlannedStmt, cplan->stmt_list));
+							 linitial_node(PlannedStmt, cplan->stmt_list), ld->params);
 		ReleaseCachedPlan(cplan, NULL);
 		watch_reanalysis(ld->ps);
 		if (ld->exec_ps != ld->ps)
@@ -773,17 +757,91 @@ report_uncacheable(const CacheDeps *deps)
 	}
 }
 
+/* Both marks of a relation's slot, read before its granularity is known. */
+typedef struct RelMarks
+{
+	Oid			relid;
+	CacheMark	mark[2];		/* MARK_TABLE, MARK_UNKEYED */
+	bool		clear[2];		/* nobody was writing */
+} RelMarks;
+
+/*
+ * Append one mark to the entry's; false when a writer was in flight or
+ * (an older snapshot) the snapshot missed a committed write.
+ */
+static bool
+keep_mark(Load *ld, const CacheMark *m, bool clear, bool old_snapshot)
+{
+	appendBinaryStringInfo(&ld->marks, (const char *) m, sizeof(*m));
+	return clear && (!old_snapshot || cachepg_mark_seen_by(m, GetTransactionSnapshot()));
+}
+
+/*
+ * The granularity of each relation the result read: the key slots it
+ * depends on, or table-level (keydeps.c).  Relations are locked since
+ * planning.  Returns the relations that are table-level, with their
+ * ancestors; *keyslots gets a list of key slot lists, parallel to the
+ * relations read, NIL for table-level ones.
+ */
+static List *
+granularity(Load *ld, List **keyslots)
+{
+	List	   *table_level = NIL;
+	ListCell   *lc;
+
+	*keyslots = NIL;
+	initStringInfo(&ld->depsum);
+	foreach(lc, ld->deps.relids)
+	{
+		Oid			r = lfirst_oid(lc);
+		Relation	rel = NULL;
+		bool		keyed = false;
+		List	   *slots = NIL;
+		int32		sum[2];
+
+		if (!list_member_oid(ld->deps.declared, r) &&
+			(rel = try_relation_open(r, AccessShareLock)) != NULL)
+		{
+			slots = cachepg_keydeps_slots(ld->deps.scans, rel, &keyed);
+			relation_close(rel, AccessShareLock);
+		}
+		if (!keyed)
+			table_level = list_concat_unique_oid(lappend_oid(table_level, r),
+												 cachepg_relation_ancestors(r));
+		*keyslots = lappend(*keyslots, slots);
+		sum[0] = (int32) r;
+		sum[1] = keyed ? list_length(slots) : -1;
+		appendBinaryStringInfo(&ld->depsum, (char *) sum, sizeof(sum));
+	}
+	return table_level;
+}
+
 /*
  * Phase 2, read marks: whether the result may be stored, and the marks of
- * every relation it depends on, read before the snapshot is taken.  Every
- * relation, ancestor and descendant must carry our triggers, as of changes
- * that ended before the marks were read.
+ * everything it depends on, read before the snapshot is taken.
+ *
+ * Both marks of every relation are read first; then, once changes that
+ * ended before that are seen (AcceptInvalidationMessages), every relation,
+ * ancestor and descendant must carry our triggers, and the key columns of
+ * each relation read decide its granularity: a relation read by key keeps
+ * its unkeyed mark and the marks of its key slots, read now; any other
+ * keeps its table mark, and so do its ancestors.  A change of triggers or
+ * keys that ends later moves both marks of its table.
  */
 static void
 load_read_marks(Load *ld)
 {
 	bool		old_snapshot = IsolationUsesXactSnapshot();
 	List	   *rels;
+	List	   *all;
+	List	   *table_level;
+	List	   *keyslots;
+	RelMarks   *rm;
+	int			n;
+	int			i;
+	bool		ok = true;
+	ListCell   *lc;
+	ListCell   *lc2;
 
 	ld->store = false;
 	if (ld->key == NULL)
@@ -800,21 +858,64 @@ load_read_marks(Load *ld)
 		cachepg_count(CC_WRITE_CONFLICTS, 1);
 		return;
 	}
-	rels = cachepg_deps_relations(&ld->deps);
 	initStringInfo(&ld->marks);
-	appendBinaryStringInfo(&ld->marks, (char *) &ld->global, sizeof(ld->global));
-	if (!ld->global_ok ||
-		(old_snapshot && !cachepg_mark_seen_by(&ld->global, GetTransactionSnapshot())))
+	if (!keep_mark(ld, &ld->global, ld->global_ok, old_snapshot))
 	{
 		cachepg_count(CC_WRITE_CONFLICTS, 1);
 		return;
 	}
-	if (!read_marks(list_concat_unique_oid(list_copy(rels), ld->deps.typrels),
-					&ld->marks, old_snapshot))
-		return;
+
+	rels = cachepg_deps_relations(&ld->deps);
+	all = list_concat_unique_oid(list_copy(rels), ld->deps.typrels);
+	rm = palloc(sizeof(RelMarks) * Max(list_length(all), 1));
+	n = 0;
+	foreach(lc, all)
+	{
+		int32		slot = cachepg_slot_for(lfirst_oid(lc));
+
+		if (slot < 0)
+		{
+			cachepg_count(CC_STORE_FAILURES, 1);
+			return;
+		}
+		rm[n].relid = lfirst_oid(lc);
+		rm[n].clear[MARK_TABLE] = cachepg_read_mark(MARK_TABLE, slot, &rm[n].mark[MARK_TABLE]);
+		rm[n].clear[MARK_UNKEYED] = cachepg_read_mark(MARK_UNKEYED, slot, &rm[n].mark[MARK_UNKEYED]);
+		n++;
+	}
+
 	AcceptInvalidationMessages();
 	ld->unwatched = cachepg_deps_unwatched(&ld->deps, rels, ld->opted_in);
-	ld->store = (ld->unwatched == NIL);
+	if (ld->unwatched != NIL)
+		return;
+
+	table_level = granularity(ld, &keyslots);
+	for (i = 0; i < n; i++)
+	{
+		int			kind = list_member_oid(table_level, rm[i].relid) ? MARK_TABLE : MARK_UNKEYED;
+
+		ok &= keep_mark(ld, &rm[i].mark[kind], rm[i].clear[kind], old_snapshot);
+	}
+	ld->nkeymarks = 0;
+	forboth(lc, ld->deps.relids, lc2, keyslots)
+	{
+		ListCell   *lc3;
+
+		foreach(lc3, (List *) lfirst(lc2))
+		{
+			CacheMark	m;
+			bool		clear = cachepg_read_mark(MARK_KEY, lfirst_int(lc3), &m);
+
+			ok &= keep_mark(ld, &m, clear, old_snapshot);
+			ld->nkeymarks++;
+		}
+	}
+	if (!ok)
+	{
+		cachepg_count(CC_WRITE_CONFLICTS, 1);
+		return;
+	}
+	ld->store = true;
 }
 
 /*
@@ -835,6 +936,9 @@ load_begin_entry(Load *ld)
 		appendStringInfoChar(blob, '\0');
 	appendBinaryStringInfo(blob, ld->key->buf.data, ld->key->buf.len);
 	hdr->keylen = ld->key->buf.len;
+	hdr->depsumoff = blob->len;
+	appendBinaryStringInfo(blob, ld->depsum.data, ld->depsum.len);
+	hdr->ndepsum = ld->depsum.len / (2 * sizeof(int32));
 	hdr->sqloff = ld->key->sqloff;
 	hdr->sqllen = ld->key->sqllen;
 	hdr->paramlen = ld->key->paramlen;
@@ -860,21 +964,7 @@ load_run(Load *ld)
 	CacheCall  *call = ld->call;
 	CacheReceiver recv;
 	SPIExecuteOptions opts;
-	ParamListInfo params = NULL;
-	int			i;
 	int			rc;
-
-	if (call->nparams > 0)
-	{
-		params = makeParamList(call->nparams);
-		for (i = 0; i < call->nparams; i++)
-		{
-			params->params[i].value = call->params[i].value;
-			params->params[i].isnull = call->params[i].isnull;
-			params->params[i].pflags = PARAM_FLAG_CONST;
-			params->params[i].ptype = call->params[i].type;
-		}
-	}
 
 	memset(&recv, 0, sizeof(recv));
 	recv.pub.receiveSlot = receive_slot;
@@ -889,7 +979,7 @@ load_run(Load *ld)
 										ALLOCSET_DEFAULT_SIZES);
 
 	memset(&opts, 0, sizeof(opts));
-	opts.params = params;
+	opts.params = ld->params;
 	opts.read_only = false;		/* a fresh snapshot in READ COMMITTED */
 	opts.dest = (DestReceiver *) &recv;
 	rc = SPI_execute_plan_extended(ld->exec_plan, &opts);
@@ -975,7 +1065,7 @@ load_store(Load *ld)
 	info.dbid = MyDatabaseId;
 	info.roleid = GetUserId();
 	info.form = ld->call->form;
-	info.showlen = BLOB_KEYOFF + hdr->keylen;
+	info.showlen = hdr->depsumoff + hdr->ndepsum * 2 * sizeof(int32);
 	info.expires = ld->call->ttl > 0 ?
 		TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 									(int64) ld->call->ttl * 1000) : 0;
@@ -983,6 +1073,8 @@ load_store(Load *ld)
 	 * payload: rows, query text and parameters, dependencies and the
 	 * generations of their tables (the global one, first, is bookkeeping)
 	 */
+	if (ld->nkeymarks > 0)
+		cachepg_count(CC_KEY_STORES, 1);
 	cachepg_insert(&info, ld->blob.data, ld->blob.len,
 				   cachepg_result_row_bytes(&ld->writer) + hdr->sqllen +
 				   hdr->paramlen + hdr->deplen +

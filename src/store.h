@@ -32,6 +32,8 @@ typedef enum CacheCounter
 	CC_WRITE_CONFLICTS,
 	CC_STANDBY,
 	CC_NOT_ADMITTED,
+	CC_KEY_STORES,
+	CC_KEY_INVALIDATIONS,
 	CC_NUM
 } CacheCounter;
 

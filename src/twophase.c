@@ -40,7 +40,7 @@ typedef struct PreparedMarks
 	int			state;			/* PM_* */
 	uint64		fxid;			/* the prepared transaction */
 	int			nslots;
-	int32		slots[PREPARED_MAX_SLOTS];
+	uint32		slots[PREPARED_MAX_SLOTS];	/* marks.c's mark ids */
 } PreparedMarks;
 
 #define PM_FREE		0
@@ -103,10 +103,10 @@ set_record_state(PreparedMarks *pm, int state)
 static void
 reserve_record(void)
 {
-	List	   *slots = cachepg_marks_for_prepare(PREPARED_MAX_SLOTS);
+	uint32	   *ids;
 	int			i;
 
-	if (slots == NIL)
+	if (cachepg_marks_for_prepare(PREPARED_MAX_SLOTS, &ids) == 0)
 		return;
 	SpinLockAcquire(&pshared->mutex);
 	for (i = 0; i < pshared->nprepared; i++)
@@ -129,14 +129,13 @@ static void
 hand_over_marks(void)
 {
 	PreparedMarks *pm;
-	ListCell   *lc;
+	uint32	   *ids;
 
 	if (reserved_record < 0)
 		return;
 	pm = &pshared->prepared[reserved_record];
-	pm->nslots = 0;
-	foreach(lc, cachepg_marks_for_prepare(PREPARED_MAX_SLOTS))
-		pm->slots[pm->nslots++] = lfirst_int(lc);
+	pm->nslots = cachepg_marks_for_prepare(PREPARED_MAX_SLOTS, &ids);
+	memcpy(pm->slots, ids, sizeof(uint32) * pm->nslots);
 	set_record_state(pm, PM_PREPARED);
 	reserved_record = -1;
 	cachepg_marks_hand_over();

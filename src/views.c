@@ -26,8 +26,8 @@ Datum
 cachepg_stats(PG_FUNCTION_ARGS)
 {
 	TupleDesc	desc;
-	Datum		values[24];
-	bool		nulls[24] = {0};
+	Datum		values[26];
+	bool		nulls[26] = {0};
 	uint64		entries,
 				bytes,
 				capacity,
@@ -73,19 +73,21 @@ cachepg_stats(PG_FUNCTION_ARGS)
 	values[i++] = TimestampTzGetDatum(cachepg_stats_reset_time());
 	values[i++] = Int64GetDatum(cachepg_counter(CC_NOT_ADMITTED));
 	values[i++] = Int64GetDatum(cachepg_metadata_bytes());
+	values[i++] = Int64GetDatum(cachepg_counter(CC_KEY_STORES));
+	values[i++] = Int64GetDatum(cachepg_counter(CC_KEY_INVALIDATIONS));
 	Assert(i == lengthof(values));
 
 	/*
-	 * An installation not yet updated declares an older cache_stats(): 1.1
-	 * has the leading 22 columns; 1.0 has the first 11, then the 6 from
-	 * entries to stats_reset.
+	 * An installation not yet updated declares an older cache_stats(): 1.2
+	 * has the leading 24 columns, 1.1 the leading 22; 1.0 has the first 11,
+	 * then the 6 from entries to stats_reset.
 	 */
 	if (desc->natts == 17)
 	{
 		memmove(&values[11], &values[16], 6 * sizeof(Datum));
 		memmove(&nulls[11], &nulls[16], 6 * sizeof(bool));
 	}
-	else if (desc->natts != 22 && desc->natts != lengthof(values))
+	else if (desc->natts != 22 && desc->natts != 24 && desc->natts != lengthof(values))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("cache_stats() is declared with %d columns, which this version of cachepg does not know",
@@ -119,6 +121,35 @@ form_name(int form)
 }
 
 /*
+ * An entry's dependencies as cache_entries shows them: each relation it
+ * read, with the number of keys it depends on, or "table".
+ */
+static char *
+dependencies(const char *blob)
+{
+	const BlobHeader *h = (const BlobHeader *) blob;
+	StringInfoData s;
+	uint32		i;
+
+	initStringInfo(&s);
+	for (i = 0; i < h->ndepsum; i++)
+	{
+		int32		sum[2];
+
+		memcpy(sum, blob + h->depsumoff + i * sizeof(sum), sizeof(sum));
+		if (i > 0)
+			appendStringInfoString(&s, ", ");
+		appendStringInfoString(&s, DatumGetCString(DirectFunctionCall1(regclassout,
+																	   ObjectIdGetDatum((Oid) sum[0]))));
+		if (sum[1] < 0)
+			appendStringInfoString(&s, " (table)");
+		else
+			appendStringInfo(&s, " (%d key%s)", sum[1], sum[1] == 1 ? "" : "s");
+	}
+	return s.data;
+}
+
+/*
  * The rows of the cache_entries view.  Query texts of other roles' entries
  * are shown only to superusers and members of pg_read_all_stats, as
  * pg_stat_statements does.
@@ -138,8 +169,8 @@ cachepg_entries(PG_FUNCTION_ARGS)
 	foreach(lc, entries)
 	{
 		CacheEntryView *v = lfirst(lc);
-		Datum		values[10];
-		bool		nulls[10] = {0};
+		Datum		values[11];
+		bool		nulls[11] = {0};
 		const BlobHeader *h = (const BlobHeader *) v->blobcopy;
 
 		values[0] = ObjectIdGetDatum(v->info.dbid);
@@ -169,6 +200,13 @@ cachepg_entries(PG_FUNCTION_ARGS)
 			values[8] = TimestampTzGetDatum(v->info.expires);
 		values[9] = BoolGetDatum(v->info.expires != 0 &&
 								 v->info.expires <= GetCurrentTimestamp());
+		/* shown as the query is; relation names only of this database */
+		if (h == NULL || !(see_all || v->info.roleid == GetUserId()))
+			nulls[10] = true;
+		else if (v->info.dbid != MyDatabaseId)
+			values[10] = CStringGetTextDatum("<another database>");
+		else
+			values[10] = CStringGetTextDatum(dependencies(v->blobcopy));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -13,23 +13,34 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/hash.h"
+#include "access/htup_details.h"
 #include "access/relation.h"
 #include "catalog/catalog.h"
 #include "catalog/dependency.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_trigger.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "commands/extension.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/catcache.h"
 #include "utils/inval.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
@@ -39,33 +50,31 @@
 PG_FUNCTION_INFO_V1(cachepg_trigger);
 PG_FUNCTION_INFO_V1(cachepg_watch);
 PG_FUNCTION_INFO_V1(cachepg_unwatch);
+PG_FUNCTION_INFO_V1(cachepg_row_wanted);
 
+static int	watch_tree(Oid relid, bool by_owner, ArrayType *keys);
+
+/* Our functions' OIDs in this database, remembered until pg_proc changes. */
 static Oid	cached_trigger_fn = InvalidOid;
+static Oid	cached_wanted_fn = InvalidOid;
 
-/*
- * The OID of our trigger function in this database (the cache_trigger()
- * that belongs to extension cachepg), or InvalidOid.
- */
+/* The OID of the function of extension cachepg with this name and arity. */
 static Oid
-trigger_function(void)
+extension_function(const char *name, int nargs)
 {
-	Oid			ext;
+	Oid			ext = get_extension_oid("cachepg", true);
 	Oid			result = InvalidOid;
 	CatCList   *list;
 	int			i;
 
-	/* remembered until pg_proc changes: a miss checks it for every table */
-	if (OidIsValid(cached_trigger_fn))
-		return cached_trigger_fn;
-	ext = get_extension_oid("cachepg", true);
 	if (!OidIsValid(ext))
 		return InvalidOid;
-	list = SearchSysCacheList1(PROCNAMEARGSNSP, CStringGetDatum("cache_trigger"));
+	list = SearchSysCacheList1(PROCNAMEARGSNSP, CStringGetDatum(name));
 	for (i = 0; i < list->n_members; i++)
 	{
 		Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(&list->members[i]->tuple);
 
-		if (proc->pronargs == 0 &&
+		if (proc->pronargs == nargs &&
 			getExtensionOfObject(ProcedureRelationId, proc->oid) == ext)
 		{
 			result = proc->oid;
@@ -73,29 +82,79 @@ trigger_function(void)
 		}
 	}
 	ReleaseSysCacheList(list);
-	cached_trigger_fn = result;
 	return result;
+}
+
+/* cache_trigger() of this database, or InvalidOid (a miss asks per table). */
+static Oid
+trigger_function(void)
+{
+	if (!OidIsValid(cached_trigger_fn))
+		cached_trigger_fn = extension_function("cache_trigger", 0);
+	return cached_trigger_fn;
+}
+
+/* cache_row_wanted(regclass), the row trigger's WHEN clause, or InvalidOid. */
+static Oid
+wanted_function(void)
+{
+	if (!OidIsValid(cached_wanted_fn))
+		cached_wanted_fn = extension_function("cache_row_wanted", 1);
+	return cached_wanted_fn;
 }
 
 static void
 proc_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
 	cached_trigger_fn = InvalidOid;
+	cached_wanted_fn = InvalidOid;
 }
 
 #define TRIG_WRITE		"cachepg_write"
 #define TRIG_TRUNCATE	"cachepg_truncate"
-#define TRIG_REPLICA	"cachepg_replica"
+#define TRIG_ROWS		"cachepg_rows"
+#define TRIG_REPLICA	"cachepg_replica"	/* before 1.3: BEFORE ROW, replica
+											 * role only; cache_watch drops it */
 
 /*
- * Our trigger of this name on rel: calling our function, BEFORE, for every
- * row or statement of the events it must see (no column list, no WHEN).
+ * Whether a row trigger's WHEN clause is ours: none, or
+ * cache_row_wanted('rel'::regclass) for this very table.
+ */
+static bool
+rows_qual_ours(const Trigger *t, Relation rel)
+{
+	Node	   *qual;
+	FuncExpr   *f;
+	Const	   *c;
+
+	if (t->tgqual == NULL)
+		return true;
+	qual = stringToNode(t->tgqual);
+	if (!IsA(qual, FuncExpr))
+		return false;
+	f = (FuncExpr *) qual;
+	if (f->funcid != wanted_function() || list_length(f->args) != 1 ||
+		!IsA(linitial(f->args), Const))
+		return false;
+	c = linitial_node(Const, f->args);
+	return c->consttype == REGCLASSOID && !c->constisnull &&
+		DatumGetObjectId(c->constvalue) == RelationGetRelid(rel);
+}
+
+/*
+ * Our trigger of this name on rel: calling our function, for every row or
+ * statement of the events it must see (no column list), at the right time:
+ * BEFORE each statement (write, truncate), AFTER each row (rows), or the
+ * BEFORE row trigger of versions before 1.3 (replica).
  */
 static const Trigger *
 find_trigger(Relation rel, const char *name, Oid fn)
 {
 	TriggerDesc *td = rel->trigdesc;
-	int16		events = strcmp(name, TRIG_TRUNCATE) == 0 ? TRIGGER_TYPE_TRUNCATE :
+	bool		truncate = strcmp(name, TRIG_TRUNCATE) == 0;
+	bool		rows = strcmp(name, TRIG_ROWS) == 0;
+	bool		for_row = rows || strcmp(name, TRIG_REPLICA) == 0;
+	int16		events = truncate ? TRIGGER_TYPE_TRUNCATE :
 		(TRIGGER_TYPE_INSERT | TRIGGER_TYPE_UPDATE | TRIGGER_TYPE_DELETE);
 	int			i;
 
@@ -104,17 +163,27 @@ find_trigger(Relation rel, const char *name, Oid fn)
 		const Trigger *t = &td->triggers[i];
 
 		if (strcmp(t->tgname, name) == 0 && t->tgfoid == fn &&
-			TRIGGER_FOR_BEFORE(t->tgtype) && (t->tgtype & events) == events &&
-			t->tgnattr == 0 && t->tgqual == NULL)
+			(t->tgtype & events) == events && t->tgnattr == 0 &&
+			(rows ? TRIGGER_FOR_AFTER(t->tgtype) : TRIGGER_FOR_BEFORE(t->tgtype)) &&
+			(TRIGGER_FOR_ROW(t->tgtype) ? for_row : !for_row) &&
+			(rows ? rows_qual_ours(t, rel) : t->tgqual == NULL))
 			return t;
 	}
 	return NULL;
 }
 
+static bool
+fires_for_replica(const Trigger *t)
+{
+	return t != NULL && (t->tgenabled == TRIGGER_FIRES_ON_REPLICA ||
+						 t->tgenabled == TRIGGER_FIRES_ALWAYS);
+}
+
 /*
  * Whether every write to rel reaches our trigger function: an enabled
  * BEFORE statement trigger for ordinary sessions, an ALWAYS truncate
- * trigger, and (tables holding rows) a row trigger for the replica role.
+ * trigger, and (tables holding rows) a row trigger that fires at least for
+ * the replica role (logical replication apply fires row triggers only).
  * Views and materialized views have no rows of their own to write (a
  * REFRESH counts as a write).
  */
@@ -139,41 +208,273 @@ cachepg_relation_watched(Relation rel)
 	if (!OidIsValid(fn))
 		return false;
 	t = find_trigger(rel, TRIG_WRITE, fn);
-	if (t == NULL || TRIGGER_FOR_ROW(t->tgtype) ||
+	if (t == NULL ||
 		(t->tgenabled != TRIGGER_FIRES_ON_ORIGIN && t->tgenabled != TRIGGER_FIRES_ALWAYS))
 		return false;
 	t = find_trigger(rel, TRIG_TRUNCATE, fn);
 	if (t == NULL || t->tgenabled != TRIGGER_FIRES_ALWAYS)
 		return false;
-	if (rel->rd_rel->relkind == RELKIND_RELATION)
-	{
-		t = find_trigger(rel, TRIG_REPLICA, fn);
-		if (t == NULL || !TRIGGER_FOR_ROW(t->tgtype) ||
-			(t->tgenabled != TRIGGER_FIRES_ON_REPLICA && t->tgenabled != TRIGGER_FIRES_ALWAYS))
-			return false;
-	}
+	if (rel->rd_rel->relkind == RELKIND_RELATION &&
+		!fires_for_replica(find_trigger(rel, TRIG_ROWS, fn)) &&
+		!fires_for_replica(find_trigger(rel, TRIG_REPLICA, fn)))
+		return false;
 	return true;
 }
 
 /*
- * cache_trigger(): BEFORE statement (and, for the replica role, BEFORE row)
- * trigger on watched tables.  Marks the table and its ancestors before the
- * statement touches a row.  Runs whether or not cachepg.enabled is on.
+ * The hash operator family that defines a key column's equality, and the
+ * type its hash function takes: those of the column type's default hash
+ * operator class.  False when the type has none.
+ */
+bool
+cachepg_key_family(Oid coltype, Oid *opfamily, Oid *opcintype)
+{
+	Oid			opclass = GetDefaultOpClass(coltype, HASH_AM_OID);
+
+	if (!OidIsValid(opclass))
+		return false;
+	*opfamily = get_opclass_family(opclass);
+	*opcintype = get_opclass_input_type(opclass);
+	return OidIsValid(get_opfamily_proc(*opfamily, *opcintype, *opcintype,
+										HASHSTANDARD_PROC));
+}
+
+/* The column of rel with this name, if it is live and hashable; else 0. */
+static AttrNumber
+key_attnum(Relation rel, const char *name)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		Oid			family,
+					intype;
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			return cachepg_key_family(att->atttypid, &family, &intype) ?
+				att->attnum : 0;
+	}
+	return 0;
+}
+
+/*
+ * The key columns of rel, for key-level invalidation: the columns named by
+ * the arguments of its row trigger, when that trigger fires for every
+ * session (ALWAYS), so that every row written reaches it.  Names that are
+ * not (or no longer) a hashable column count for nothing, for readers and
+ * writers alike.  Returns their number; *keys is palloc'd.
+ */
+int
+cachepg_key_columns(Relation rel, AttrNumber **keys)
+{
+	Oid			fn = trigger_function();
+	const Trigger *t;
+	int			n = 0;
+	int			i;
+
+	*keys = NULL;
+	if (rel->rd_rel->relkind != RELKIND_RELATION || !OidIsValid(fn))
+		return 0;
+	t = find_trigger(rel, TRIG_ROWS, fn);
+	if (t == NULL || t->tgenabled != TRIGGER_FIRES_ALWAYS || t->tgnargs == 0)
+		return 0;
+	*keys = palloc(sizeof(AttrNumber) * t->tgnargs);
+	for (i = 0; i < t->tgnargs; i++)
+	{
+		AttrNumber	a = key_attnum(rel, t->tgargs[i]);
+
+		if (a > 0)
+			(*keys)[n++] = a;
+	}
+	return n;
+}
+
+/*
+ * What the row trigger needs to hash a table's key columns, by trigger,
+ * until the next relcache invalidation (TopMemoryContext).
+ */
+typedef struct KeyHashers
+{
+	Oid			tgoid;
+	Oid			relid;
+	int			n;
+	AttrNumber *attnums;
+	Oid		   *collations;
+	FmgrInfo   *procs;
+} KeyHashers;
+
+static HTAB *hashers = NULL;
+
+static KeyHashers *
+key_hashers(const Trigger *trig, Relation rel)
+{
+	KeyHashers *kh;
+	bool		found;
+	AttrNumber *keys;
+	int			n;
+	int			i;
+
+	if (hashers == NULL)
+	{
+		HASHCTL		info;
+
+		memset(&info, 0, sizeof(info));
+		info.keysize = sizeof(Oid);
+		info.entrysize = sizeof(KeyHashers);
+		info.hcxt = TopMemoryContext;
+		hashers = hash_create("cachepg key hashers", 16, &info,
+							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	kh = hash_search(hashers, &trig->tgoid, HASH_FIND, NULL);
+	if (kh != NULL)
+		return kh;
+	n = cachepg_key_columns(rel, &keys);
+	kh = hash_search(hashers, &trig->tgoid, HASH_ENTER, &found);
+	kh->relid = RelationGetRelid(rel);
+	kh->n = 0;
+	kh->attnums = MemoryContextAlloc(TopMemoryContext, sizeof(AttrNumber) * Max(n, 1));
+	kh->collations = MemoryContextAlloc(TopMemoryContext, sizeof(Oid) * Max(n, 1));
+	kh->procs = MemoryContextAllocZero(TopMemoryContext, sizeof(FmgrInfo) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), keys[i] - 1);
+		Oid			family,
+					intype;
+
+		if (!cachepg_key_family(att->atttypid, &family, &intype))
+			continue;
+		fmgr_info_cxt(get_opfamily_proc(family, intype, intype, HASHSTANDARD_PROC),
+					  &kh->procs[kh->n], TopMemoryContext);
+		kh->attnums[kh->n] = att->attnum;
+		kh->collations[kh->n] = att->attcollation;
+		kh->n++;
+	}
+	return kh;
+}
+
+/*
+ * The hash of a key value, as readers compute it for the values they are
+ * pinned to (deps.c): the column type's default hash function, under the
+ * column's collation.
+ */
+static uint32
+key_hash(FmgrInfo *proc, Oid collation, Datum value)
+{
+	return DatumGetUInt32(FunctionCall1Coll(proc, collation, value));
+}
+
+/* Mark the keys of one row version. */
+static void
+mark_row_keys(KeyHashers *kh, HeapTuple tuple, TupleDesc desc)
+{
+	int			i;
+
+	for (i = 0; i < kh->n; i++)
+	{
+		bool		isnull;
+		Datum		v = heap_getattr(tuple, kh->attnums[i], desc, &isnull);
+
+		/* a NULL never equals a value a reader is pinned to */
+		if (!isnull)
+			cachepg_mark_key(kh->relid, kh->attnums[i],
+							 key_hash(&kh->procs[i], kh->collations[i], v));
+	}
+}
+
+static void
+relcache_callback(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS st;
+	KeyHashers *kh;
+
+	if (hashers == NULL)
+		return;
+	hash_seq_init(&st, hashers);
+	while ((kh = hash_seq_search(&st)) != NULL)
+	{
+		if (OidIsValid(relid) && kh->relid != relid)
+			continue;
+		pfree(kh->attnums);
+		pfree(kh->collations);
+		pfree(kh->procs);
+		hash_search(hashers, &kh->tgoid, HASH_REMOVE, NULL);
+	}
+}
+
+/*
+ * cache_trigger(): the function of our triggers; runs whether or not
+ * cachepg.enabled is on.
+ *
+ * - BEFORE each INSERT, UPDATE or DELETE statement: the table and its
+ *   ancestors are written (table-level entries).
+ * - BEFORE TRUNCATE: every entry of the table, key-level ones included.
+ * - AFTER each row (before the commit, at the end of the statement): the
+ *   keys of the row's old and new versions; and the table is written, for
+ *   the replica role, where no statement trigger fires.  The row trigger's
+ *   WHEN clause (cache_row_wanted) counts the rows and, past
+ *   cachepg.max_keys, has the table's writes count as unkeyed instead.
+ * - BEFORE each row, the trigger of versions before 1.3 (replica role):
+ *   the table, keys unknown.
  */
 Datum
 cachepg_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
+	Oid			relid;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("cache_trigger() must be called as a trigger")));
-	cachepg_mark_relation(RelationGetRelid(td->tg_relation));
-	if (TRIGGER_FIRED_FOR_ROW(td->tg_event))
+	relid = RelationGetRelid(td->tg_relation);
+	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
+		cachepg_mark_relation(relid);
+	else if (!TRIGGER_FIRED_FOR_ROW(td->tg_event))
+		cachepg_mark_written(relid);
+	else if (TRIGGER_FIRED_BEFORE(td->tg_event))
+	{
+		cachepg_mark_relation(relid);
 		return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(td->tg_event) ?
 							   td->tg_newtuple : td->tg_trigtuple);
+	}
+	else
+	{
+		KeyHashers *kh;
+
+		cachepg_mark_written(relid);
+		if (cachepg_marks_escalated(relid))
+			return PointerGetDatum(NULL);
+		kh = key_hashers(td->tg_trigger, td->tg_relation);
+		if (kh->n == 0)
+			return PointerGetDatum(NULL);
+		mark_row_keys(kh, td->tg_trigtuple, RelationGetDescr(td->tg_relation));
+		if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+			mark_row_keys(kh, td->tg_newtuple, RelationGetDescr(td->tg_relation));
+	}
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * cache_row_wanted(regclass) RETURNS boolean: the row trigger's WHEN
+ * clause, evaluated as each row is written.  Counts the rows this
+ * transaction writes to the table; past cachepg.max_keys the table's
+ * writes count as unkeyed, and the trigger is no longer queued for its
+ * rows (so COPY and bulk writes pay for the first rows only).
+ */
+Datum
+cachepg_row_wanted(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(cachepg_marks_count_row(PG_GETARG_OID(0)));
+}
+
+/* Run one utility statement (SPI is connected). */
+static void
+run_sql(const char *sql)
+{
+	if (SPI_execute(sql, false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "cachepg: could not run \"%s\"", sql);
 }
 
 /* Run one utility statement built from a format (SPI is connected). */
@@ -182,21 +483,21 @@ run_ddl(const char *fmt, const char *rel, const char *schema)
 {
 	char	   *sql = psprintf(fmt, rel, schema);
 
-	if (SPI_execute(sql, false, 0) != SPI_OK_UTILITY)
-		elog(ERROR, "cachepg: could not run \"%s\"", sql);
+	run_sql(sql);
 	pfree(sql);
 }
+
+static const char *const trigger_names[] = {TRIG_WRITE, TRIG_TRUNCATE, TRIG_ROWS, TRIG_REPLICA};
 
 /* Whether any of our triggers on rel is disabled: the owner unwatched it. */
 static bool
 opted_out(Relation rel, Oid fn)
 {
-	static const char *const names[] = {TRIG_WRITE, TRIG_TRUNCATE, TRIG_REPLICA};
 	int			i;
 
-	for (i = 0; i < lengthof(names); i++)
+	for (i = 0; i < lengthof(trigger_names); i++)
 	{
-		const Trigger *t = find_trigger(rel, names[i], fn);
+		const Trigger *t = find_trigger(rel, trigger_names[i], fn);
 
 		if (t && t->tgenabled == TRIGGER_DISABLED)
 			return true;
@@ -204,32 +505,169 @@ opted_out(Relation rel, Oid fn)
 	return false;
 }
 
+/* Add a column to a list of key names, once, if it is live and hashable. */
+static List *
+add_key(List *keys, Relation rel, AttrNumber attno)
+{
+	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attno - 1);
+	ListCell   *lc;
+	Oid			family,
+				intype;
+
+	if (attno <= 0 || att->attisdropped ||
+		!cachepg_key_family(att->atttypid, &family, &intype))
+		return keys;
+	foreach(lc, keys)
+		if (strcmp(lfirst(lc), NameStr(att->attname)) == 0)
+			return keys;
+	return lappend(keys, pstrdup(NameStr(att->attname)));
+}
+
+/*
+ * The default key columns of rel: its primary key's columns, the columns
+ * of single-column unique indexes (no expression, no predicate), and the
+ * single-column foreign keys.
+ */
+static List *
+default_keys(Relation rel)
+{
+	List	   *keys = NIL;
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+
+	foreach(lc, indexes)
+	{
+		Relation	ind = index_open(lfirst_oid(lc), AccessShareLock);
+		Form_pg_index fi = ind->rd_index;
+		int			i;
+
+		if (fi->indisprimary)
+			for (i = 0; i < fi->indnkeyatts; i++)
+				keys = add_key(keys, rel, fi->indkey.values[i]);
+		else if (fi->indisunique && fi->indnkeyatts == 1 && fi->indisvalid &&
+				 RelationGetIndexPredicate(ind) == NIL)
+			keys = add_key(keys, rel, fi->indkey.values[0]);
+		index_close(ind, AccessShareLock);
+	}
+	foreach(lc, RelationGetFKeyList(rel))
+	{
+		ForeignKeyCacheInfo *fk = lfirst(lc);
+
+		if (fk->nkeys == 1)
+			keys = add_key(keys, rel, fk->conkey[0]);
+	}
+	return keys;
+}
+
+/*
+ * The key columns asked for, checked against rel: each must be a column
+ * with a default hash operator class.
+ */
+static List *
+explicit_keys(Relation rel, ArrayType *arr)
+{
+	Datum	   *names;
+	bool	   *nulls;
+	int			n;
+	int			i;
+	List	   *keys = NIL;
+	Oid			family,
+				intype;
+
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &names, &nulls, &n);
+	for (i = 0; i < n; i++)
+	{
+		char	   *name;
+		AttrNumber	a;
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("key column names must not be null")));
+		name = TextDatumGetCString(names[i]);
+		a = get_attnum(RelationGetRelid(rel), name);
+		if (a == InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of relation \"%s\" does not exist",
+							name, RelationGetRelationName(rel))));
+		if (a < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("system column \"%s\" cannot be a key column", name)));
+		if (!cachepg_key_family(get_atttype(RelationGetRelid(rel), a), &family, &intype))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FUNCTION),
+					 errmsg("column \"%s\" of relation \"%s\" cannot be a key column",
+							name, RelationGetRelationName(rel)),
+					 errdetail("Its type %s has no default hash operator class.",
+							   format_type_be(get_atttype(RelationGetRelid(rel), a)))));
+		keys = add_key(keys, rel, a);
+	}
+	return keys;
+}
+
+/* Whether a row trigger's arguments are exactly these key names. */
+static bool
+same_keys(const Trigger *t, List *keys)
+{
+	ListCell   *lc;
+	int			i = 0;
+
+	if (t->tgnargs != list_length(keys))
+		return false;
+	foreach(lc, keys)
+		if (strcmp(t->tgargs[i++], lfirst(lc)) != 0)
+			return false;
+	return true;
+}
+
 /*
  * Install our triggers on relid alone where they are missing, and enable
  * them as required.  The caller has checked the privileges.  Unless
- * by_owner, a table whose owner disabled our triggers (cache_unwatch) is
- * left alone.  Returns whether anything had to be done.
+ * by_owner, a table already watched, or whose owner disabled our triggers
+ * (cache_unwatch), is left alone.  keys: the key columns asked for, or
+ * NULL for the defaults.  Returns whether anything had to be done.
  */
 static bool
-watch_one(Oid relid, Oid fn, const char *schema, bool by_owner)
+watch_one(Oid relid, Oid fn, const char *schema, bool by_owner, ArrayType *keys_asked)
 {
 	Relation	rel = relation_open(relid, ShareRowExclusiveLock);
 	char	   *name;
 	char		kind = rel->rd_rel->relkind;
-	bool		has_write,
-				has_trunc,
-				has_repl;
+	const Trigger *write,
+			   *trunc,
+			   *rows;
+	bool		has_repl;
+	bool		rows_ok = true;
+	List	   *keys = NIL;
 	bool		skip;
+	StringInfoData sql;
+	ListCell   *lc;
 
 	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
 	{
 		relation_close(rel, ShareRowExclusiveLock);
 		return false;
 	}
-	skip = cachepg_relation_watched(rel) || (!by_owner && opted_out(rel, fn));
-	has_write = find_trigger(rel, TRIG_WRITE, fn) != NULL;
-	has_trunc = find_trigger(rel, TRIG_TRUNCATE, fn) != NULL;
+	write = find_trigger(rel, TRIG_WRITE, fn);
+	trunc = find_trigger(rel, TRIG_TRUNCATE, fn);
+	rows = find_trigger(rel, TRIG_ROWS, fn);
 	has_repl = find_trigger(rel, TRIG_REPLICA, fn) != NULL;
+	if (kind == RELKIND_RELATION)
+	{
+		keys = keys_asked ? explicit_keys(rel, keys_asked) : default_keys(rel);
+		if (OidIsValid(wanted_function()))
+			rows_ok = rows != NULL && same_keys(rows, keys) && rows->tgqual != NULL &&
+				rows->tgenabled == (keys != NIL ? TRIGGER_FIRES_ALWAYS : TRIGGER_FIRES_ON_REPLICA) &&
+				!has_repl;
+		else
+			rows_ok = fires_for_replica(find_trigger(rel, TRIG_REPLICA, fn));
+	}
+	skip = by_owner ?
+		(write && write->tgenabled == TRIGGER_FIRES_ALWAYS &&
+		 trunc && trunc->tgenabled == TRIGGER_FIRES_ALWAYS && rows_ok) :
+		(cachepg_relation_watched(rel) || opted_out(rel, fn));
 	name = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
 									  RelationGetRelationName(rel));
 	relation_close(rel, NoLock);
@@ -237,21 +675,53 @@ watch_one(Oid relid, Oid fn, const char *schema, bool by_owner)
 		return false;
 
 	schema = quote_identifier(schema);
-	if (!has_write)
+	if (!write)
 		run_ddl("CREATE TRIGGER " TRIG_WRITE " BEFORE INSERT OR UPDATE OR DELETE ON %s "
 				"FOR EACH STATEMENT EXECUTE FUNCTION %s.cache_trigger()", name, schema);
-	run_ddl("ALTER TABLE ONLY %s ENABLE TRIGGER " TRIG_WRITE, name, NULL);
-	if (!has_trunc)
+	run_ddl("ALTER TABLE ONLY %s ENABLE ALWAYS TRIGGER " TRIG_WRITE, name, NULL);
+	if (!trunc)
 		run_ddl("CREATE TRIGGER " TRIG_TRUNCATE " BEFORE TRUNCATE ON %s "
 				"FOR EACH STATEMENT EXECUTE FUNCTION %s.cache_trigger()", name, schema);
 	run_ddl("ALTER TABLE ONLY %s ENABLE ALWAYS TRIGGER " TRIG_TRUNCATE, name, NULL);
-	if (kind == RELKIND_RELATION)
+	if (kind != RELKIND_RELATION || rows_ok)
+		return true;
+	if (!OidIsValid(wanted_function()))
 	{
+		/* an installation of a version before 1.3: its row trigger */
+		if (keys_asked != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("key columns need cachepg 1.3"),
+					 errhint("Run ALTER EXTENSION cachepg UPDATE.")));
 		if (!has_repl)
 			run_ddl("CREATE TRIGGER " TRIG_REPLICA " BEFORE INSERT OR UPDATE OR DELETE ON %s "
 					"FOR EACH ROW EXECUTE FUNCTION %s.cache_trigger()", name, schema);
 		run_ddl("ALTER TABLE ONLY %s ENABLE REPLICA TRIGGER " TRIG_REPLICA, name, NULL);
+		return true;
 	}
+
+	/*
+	 * The row trigger: AFTER each row, so that it sees the row as written
+	 * (after BEFORE triggers and generated columns), and so that COPY
+	 * still inserts in batches; keys as its arguments.
+	 */
+	if (has_repl)
+		run_ddl("DROP TRIGGER " TRIG_REPLICA " ON %s", name, NULL);
+	if (rows)
+		run_ddl("DROP TRIGGER " TRIG_ROWS " ON %s", name, NULL);
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "CREATE TRIGGER " TRIG_ROWS " AFTER INSERT OR UPDATE OR DELETE ON %s "
+					 "FOR EACH ROW WHEN (%s.cache_row_wanted(%s::pg_catalog.regclass)) "
+					 "EXECUTE FUNCTION %s.cache_trigger(",
+					 name, schema, quote_literal_cstr(name), schema);
+	foreach(lc, keys)
+		appendStringInfo(&sql, "%s%s", lc == list_head(keys) ? "" : ", ",
+						 quote_literal_cstr(lfirst(lc)));
+	appendStringInfoString(&sql, ")");
+	run_sql(sql.data);
+	/* with keys, for every session; without, for the replica role only */
+	run_ddl(keys != NIL ? "ALTER TABLE ONLY %s ENABLE ALWAYS TRIGGER " TRIG_ROWS :
+			"ALTER TABLE ONLY %s ENABLE REPLICA TRIGGER " TRIG_ROWS, name, NULL);
 	return true;
 }
 
@@ -332,6 +802,13 @@ require_trigger_function(void)
 int
 cachepg_watch_relation(Oid relid, bool by_owner)
 {
+	return watch_tree(relid, by_owner, NULL);
+}
+
+/* Watch relid's tree; keys: the key columns asked for, or NULL (defaults). */
+static int
+watch_tree(Oid relid, bool by_owner, ArrayType *keys)
+{
 	Oid			fn = require_trigger_function();
 	char	   *schema = get_namespace_name(get_func_namespace(fn));
 	List	   *rels = tree_of(relid, by_owner);
@@ -341,17 +818,35 @@ cachepg_watch_relation(Oid relid, bool by_owner)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	foreach(lc, rels)
-		if (watch_one(lfirst_oid(lc), fn, schema, by_owner))
+		if (watch_one(lfirst_oid(lc), fn, schema, by_owner, keys))
 			n++;
 	SPI_finish();
 	return n;
 }
 
-/* cache_watch(regclass) RETURNS integer */
+/*
+ * cache_watch(tbl regclass, keys text[] DEFAULT NULL) RETURNS integer:
+ * install or fix our triggers on the table and its descendants, with these
+ * key columns (NULL: the defaults; '{}': none, so table-level only).
+ */
 Datum
 cachepg_watch(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT32(cachepg_watch_relation(PG_GETARG_OID(0), true));
+	ArrayType  *keys = NULL;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("table must not be null")));
+	if (PG_NARGS() > 1 && !PG_ARGISNULL(1))
+	{
+		keys = PG_GETARG_ARRAYTYPE_P(1);
+		if (ARR_NDIM(keys) > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("keys must be a one-dimensional array of column names")));
+	}
+	PG_RETURN_INT32(watch_tree(PG_GETARG_OID(0), true, keys));
 }
 
 /*
@@ -371,15 +866,15 @@ cachepg_unwatch(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	foreach(lc, rels)
 	{
-		static const char *const names[] = {TRIG_WRITE, TRIG_TRUNCATE, TRIG_REPLICA};
+		const char *const *names = trigger_names;
 		Relation	rel = relation_open(lfirst_oid(lc), NoLock);
 		char	   *name = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
 													  RelationGetRelationName(rel));
-		bool		enabled[lengthof(names)];
+		bool		enabled[lengthof(trigger_names)];
 		bool		changed = false;
 		int			i;
 
-		for (i = 0; i < lengthof(names); i++)
+		for (i = 0; i < lengthof(trigger_names); i++)
 		{
 			const Trigger *t = find_trigger(rel, names[i], fn);
 
@@ -387,7 +882,7 @@ cachepg_unwatch(PG_FUNCTION_ARGS)
 		}
 		/* ALTER TABLE refuses a table this session still has open */
 		relation_close(rel, NoLock);
-		for (i = 0; i < lengthof(names); i++)
+		for (i = 0; i < lengthof(trigger_names); i++)
 			if (enabled[i])
 			{
 				run_ddl("ALTER TABLE ONLY %s DISABLE TRIGGER %s", name, names[i]);
@@ -406,4 +901,5 @@ void
 cachepg_watch_init(void)
 {
 	CacheRegisterSyscacheCallback(PROCOID, proc_callback, (Datum) 0);
+	CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
 }
