@@ -207,12 +207,22 @@ CREATE TABLE kjson (id int, j json);
 SELECT cache_watch('kjson', keys => ARRAY['j']);
 SELECT cache_watch('kp');
 SELECT key_columns FROM cache_tables WHERE relation = 'kp'::regclass;
--- keys are column names: a renamed key column is no key until cache_watch
--- names it again (readers and writers alike fall back to table-level)
+-- keys are column names: a renamed key column is named anew
 ALTER TABLE kt RENAME COLUMN t TO t2;
 SELECT key_columns FROM cache_tables WHERE relation = 'kt'::regclass;
-SELECT cache_watch('kt', keys => ARRAY['i2', 'n', 't2', 'vc']);
-SELECT key_columns FROM cache_tables WHERE relation = 'kt'::regclass;
+SELECT kprobe('SELECT x::text FROM kt WHERE t2 = ''a''');
+SELECT deps_of('SELECT x::text FROM kt WHERE t2 = ''a''');
+-- also through a partitioned table (the partitions carry the keys)
+CREATE TABLE kren (id int, r int, v int, PRIMARY KEY (id, r)) PARTITION BY LIST (r);
+CREATE TABLE kren_1 PARTITION OF kren FOR VALUES IN (1);
+SELECT cache_watch('kren');
+ALTER TABLE kren RENAME COLUMN id TO ident;
+SELECT relation, key_columns FROM cache_tables WHERE relation::text LIKE 'kren%' ORDER BY 1;
+-- but not where the owner unwatched the table
+SELECT cache_unwatch('kren');
+ALTER TABLE kren RENAME COLUMN ident TO id2;
+SELECT tgname, tgenabled, tgargs FROM pg_trigger WHERE tgrelid = 'kren_1'::regclass AND tgname = 'cachepg_rows';
+DROP TABLE kren;
 
 -- past cachepg.max_keys: reads depend on the whole table, writes invalidate it all
 SET cachepg.max_keys = 2;
@@ -233,6 +243,41 @@ UPDATE kp SET v = v + 1 WHERE id = 52;
 COMMIT;
 SELECT kprobe('SELECT v::text FROM kp WHERE id = 43');
 RESET cachepg.max_keys;
+
+-- lowering cachepg.max_keys in the middle of a transaction hides nothing
+SELECT kprobe('SELECT v::text FROM kp WHERE id = 53');
+SELECT kprobe('SELECT v::text FROM kp WHERE id = 53');
+BEGIN;
+UPDATE kp SET v = v + 1 WHERE id = 54;
+SET LOCAL cachepg.max_keys = 0;
+UPDATE kp SET v = 5300 WHERE id = 53;
+COMMIT;
+SELECT kprobe('SELECT v::text FROM kp WHERE id = 53');
+
+-- across types under a nondeterministic collation the hashes differ: table-level
+CREATE TABLE kname (id int PRIMARY KEY, email text COLLATE ci UNIQUE, x int);
+INSERT INTO kname VALUES (1, 'abc', 1);
+SELECT cache_watch('kname');
+SELECT kprobe('SELECT x::text FROM kname WHERE email = ''abc''::name COLLATE "C"');
+SELECT deps_of('SELECT x::text FROM kname WHERE email = ''abc''::name COLLATE "C"');
+UPDATE kname SET x = 2 WHERE id = 1;
+SELECT kprobe('SELECT x::text FROM kname WHERE email = ''abc''::name COLLATE "C"');
+DROP TABLE kname;
+
+-- only a writer of the table can make its writes unkeyed through the WHEN
+-- function; anybody else's calls count for nothing and take no table slot
+SELECT kprobe('SELECT v::text FROM kp WHERE id = 55');
+SELECT count(*) AS slots FROM cache_tables \gset
+CREATE ROLE kl_nobody;
+SET cachepg.max_keys = 1;
+SET ROLE kl_nobody;
+SELECT count(*) FROM (SELECT cache_row_wanted('kp') FROM generate_series(1, 5)) s;
+SELECT cache_row_wanted(4000000000::oid);
+RESET ROLE;
+RESET cachepg.max_keys;
+SELECT count(*) - :slots AS new_slots FROM cache_tables;
+SELECT kprobe('SELECT v::text FROM kp WHERE id = 55');
+DROP ROLE kl_nobody;
 
 -- TRUNCATE and DDL invalidate key-level entries too
 SELECT kprobe('SELECT v::text FROM kp WHERE id = 45');

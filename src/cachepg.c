@@ -116,8 +116,8 @@ _PG_init(void)
 	DefineCustomIntVariable("cachepg.max_keys",
 							"Most keys a result depends on, and most rows a transaction writes to one table, before invalidation falls back to the whole table.",
 							"A result pinned to more keys of a table depends on the whole table; a transaction that writes more rows to a table invalidates every result of that table.",
-							&cachepg_max_keys, 1000, 0, 1000000,
-							PGC_USERSET, 0, NULL, NULL, NULL);
+							&cachepg_max_keys, 1000, 0, 100000,
+							PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("cachepg.test_delay_release_ms",
 							"For testing only: wait this long between a writer's commit becoming visible and the release of its marks.",
 							NULL, &cachepg_test_delay_release_ms, 0, 0, 60000,

@@ -374,6 +374,17 @@ after_utility(Node *tree)
 			if (!is_temp_relation(rv_relid(((ViewStmt *) tree)->view)))
 				cachepg_mark_global();
 			break;
+		case T_RenameStmt:
+			{
+				RenameStmt *rs = (RenameStmt *) tree;
+
+				/* a key column keeps being one under its new name */
+				if (rs->renameType == OBJECT_COLUMN && rs->relation &&
+					rs->relationType == OBJECT_TABLE)
+					cachepg_watch_renamed_column(rv_relid(rs->relation), rs->subname,
+												 rs->newname);
+				break;
+			}
 		case T_DropdbStmt:
 			if (OidIsValid(dropping_db))
 				cachepg_marks_free_database(dropping_db);

@@ -145,6 +145,16 @@ pin_hash_proc(Oid opno, Oid inputcollid, Var *col, Oid valtype)
 	if (OidIsValid(inputcollid) && inputcollid != col->varcollid &&
 		!get_collation_isdeterministic(inputcollid))
 		return InvalidOid;
+
+	/*
+	 * Across types (name = text, say), the two types' hash functions agree
+	 * on equal values only where equality is byte equality: one may hash
+	 * under the collation (a sort key) and the other not.
+	 */
+	if (valtype != intype &&
+		((OidIsValid(col->varcollid) && !get_collation_isdeterministic(col->varcollid)) ||
+		 (OidIsValid(inputcollid) && !get_collation_isdeterministic(inputcollid))))
+		return InvalidOid;
 	return get_opfamily_proc(family, valtype, valtype, HASHSTANDARD_PROC);
 }
 

@@ -54,11 +54,13 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/resowner.h"
@@ -133,7 +135,8 @@ typedef uint32 MarkId;
 typedef struct KeyedRows
 {
 	Oid			relid;
-	int64		rows;			/* past cachepg.max_keys: escalated */
+	int64		rows;
+	bool		escalated;		/* its writes count as unkeyed */
 } KeyedRows;
 
 static HTAB *xact_marks = NULL;
@@ -717,15 +720,27 @@ cachepg_marks_count_row(Oid relid)
 	{
 		kr = hash_search(xact_rows, &relid, HASH_ENTER, &found);
 		if (!found)
+		{
 			kr->rows = 0;
+			kr->escalated = false;
+		}
 		last = kr;
 	}
 	xact_rows_used = true;
-	if (kr->rows > cachepg_max_keys)
+	if (kr->escalated)
 		return false;
-	if (++kr->rows > cachepg_max_keys)
+	/*
+	 * Only a writer of the table escalates (anybody can call the WHEN
+	 * function, and an unkeyed mark invalidates and blocks every key-level
+	 * result of the table)
+	 */
+	if (++kr->rows > cachepg_max_keys &&
+		get_rel_relkind(relid) == RELKIND_RELATION &&
+		pg_class_aclmask(relid, GetUserId(), ACL_INSERT | ACL_UPDATE | ACL_DELETE,
+						 ACLMASK_ANY) != 0)
 	{
 		cachepg_mark_unkeyed(relid);
+		kr->escalated = true;
 		return false;
 	}
 	return true;
@@ -740,7 +755,7 @@ cachepg_marks_escalated(Oid relid)
 	if (!xact_rows_used)
 		return false;
 	kr = hash_search(xact_rows, &relid, HASH_FIND, NULL);
-	return kr != NULL && kr->rows > cachepg_max_keys;
+	return kr != NULL && kr->escalated;
 }
 
 /* Record fxid as the mark's newest committed writer, if it is newer. */

@@ -104,9 +104,12 @@ static void
 reserve_record(void)
 {
 	uint32	   *ids;
+	int			n;
 	int			i;
 
-	if (cachepg_marks_for_prepare(PREPARED_MAX_SLOTS, &ids) == 0)
+	/* everything that can fail, before the prepare: after it, nothing may */
+	n = cachepg_marks_for_prepare(PREPARED_MAX_SLOTS, &ids);
+	if (n == 0)
 		return;
 	SpinLockAcquire(&pshared->mutex);
 	for (i = 0; i < pshared->nprepared; i++)
@@ -114,10 +117,13 @@ reserve_record(void)
 		{
 			pshared->prepared[i].state = PM_RESERVED;
 			pshared->prepared[i].fxid = U64FromFullTransactionId(GetTopFullTransactionIdIfAny());
+			pshared->prepared[i].nslots = n;
+			memcpy(pshared->prepared[i].slots, ids, sizeof(uint32) * n);
 			reserved_record = i;
 			break;
 		}
 	SpinLockRelease(&pshared->mutex);
+	pfree(ids);
 	if (reserved_record < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
@@ -129,13 +135,10 @@ static void
 hand_over_marks(void)
 {
 	PreparedMarks *pm;
-	uint32	   *ids;
 
 	if (reserved_record < 0)
 		return;
 	pm = &pshared->prepared[reserved_record];
-	pm->nslots = cachepg_marks_for_prepare(PREPARED_MAX_SLOTS, &ids);
-	memcpy(pm->slots, ids, sizeof(uint32) * pm->nslots);
 	set_record_state(pm, PM_PREPARED);
 	reserved_record = -1;
 	cachepg_marks_hand_over();

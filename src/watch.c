@@ -121,7 +121,7 @@ proc_callback(Datum arg, int cacheid, uint32 hashvalue)
  * cache_row_wanted('rel'::regclass) for this very table.
  */
 static bool
-rows_qual_ours(const Trigger *t, Relation rel)
+rows_qual_ours(const Trigger *t, Relation rel, Oid wanted)
 {
 	Node	   *qual;
 	FuncExpr   *f;
@@ -133,7 +133,7 @@ rows_qual_ours(const Trigger *t, Relation rel)
 	if (!IsA(qual, FuncExpr))
 		return false;
 	f = (FuncExpr *) qual;
-	if (f->funcid != wanted_function() || list_length(f->args) != 1 ||
+	if (!OidIsValid(wanted) || f->funcid != wanted || list_length(f->args) != 1 ||
 		!IsA(linitial(f->args), Const))
 		return false;
 	c = linitial_node(Const, f->args);
@@ -156,8 +156,11 @@ find_trigger(Relation rel, const char *name, Oid fn)
 	bool		for_row = rows || strcmp(name, TRIG_REPLICA) == 0;
 	int16		events = truncate ? TRIGGER_TYPE_TRUNCATE :
 		(TRIGGER_TYPE_INSERT | TRIGGER_TYPE_UPDATE | TRIGGER_TYPE_DELETE);
+	Oid			wanted = rows ? wanted_function() : InvalidOid;
 	int			i;
 
+	/* no catalog access below: the trigger descriptor may be rebuilt */
+	td = rel->trigdesc;
 	for (i = 0; td && i < td->numtriggers; i++)
 	{
 		const Trigger *t = &td->triggers[i];
@@ -166,7 +169,7 @@ find_trigger(Relation rel, const char *name, Oid fn)
 			(t->tgtype & events) == events && t->tgnattr == 0 &&
 			(rows ? TRIGGER_FOR_AFTER(t->tgtype) : TRIGGER_FOR_BEFORE(t->tgtype)) &&
 			(TRIGGER_FOR_ROW(t->tgtype) ? for_row : !for_row) &&
-			(rows ? rows_qual_ours(t, rel) : t->tgqual == NULL))
+			(rows ? rows_qual_ours(t, rel, wanted) : t->tgqual == NULL))
 			return t;
 	}
 	return NULL;
@@ -272,6 +275,8 @@ cachepg_key_columns(Relation rel, AttrNumber **keys)
 	Oid			fn = trigger_function();
 	const Trigger *t;
 	int			n = 0;
+	int			nargs;
+	char	  **args;
 	int			i;
 
 	*keys = NULL;
@@ -280,10 +285,15 @@ cachepg_key_columns(Relation rel, AttrNumber **keys)
 	t = find_trigger(rel, TRIG_ROWS, fn);
 	if (t == NULL || t->tgenabled != TRIGGER_FIRES_ALWAYS || t->tgnargs == 0)
 		return 0;
-	*keys = palloc(sizeof(AttrNumber) * t->tgnargs);
-	for (i = 0; i < t->tgnargs; i++)
+	/* copied first: looking the columns up may rebuild the descriptor */
+	nargs = t->tgnargs;
+	args = palloc(sizeof(char *) * nargs);
+	for (i = 0; i < nargs; i++)
+		args[i] = pstrdup(t->tgargs[i]);
+	*keys = palloc(sizeof(AttrNumber) * nargs);
+	for (i = 0; i < nargs; i++)
 	{
-		AttrNumber	a = key_attnum(rel, t->tgargs[i]);
+		AttrNumber	a = key_attnum(rel, args[i]);
 
 		if (a > 0)
 			(*keys)[n++] = a;
@@ -293,12 +303,15 @@ cachepg_key_columns(Relation rel, AttrNumber **keys)
 
 /*
  * What the row trigger needs to hash a table's key columns, by trigger,
- * until the next relcache invalidation (TopMemoryContext).
+ * until the next relcache invalidation (TopMemoryContext).  An
+ * invalidation only flags an entry: the trigger may be using its arrays
+ * (hashing can read the catalogs); they are replaced at the next lookup.
  */
 typedef struct KeyHashers
 {
 	Oid			tgoid;
 	Oid			relid;
+	bool		valid;
 	int			n;
 	AttrNumber *attnums;
 	Oid		   *collations;
@@ -310,7 +323,9 @@ static HTAB *hashers = NULL;
 static KeyHashers *
 key_hashers(const Trigger *trig, Relation rel)
 {
+	Oid			tgoid = trig->tgoid;
 	KeyHashers *kh;
+	KeyHashers	built;
 	bool		found;
 	AttrNumber *keys;
 	int			n;
@@ -327,16 +342,16 @@ key_hashers(const Trigger *trig, Relation rel)
 		hashers = hash_create("cachepg key hashers", 16, &info,
 							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	}
-	kh = hash_search(hashers, &trig->tgoid, HASH_FIND, NULL);
-	if (kh != NULL)
+	kh = hash_search(hashers, &tgoid, HASH_FIND, NULL);
+	if (kh != NULL && kh->valid)
 		return kh;
+
+	/* built apart: the catalog lookups may run the callback */
 	n = cachepg_key_columns(rel, &keys);
-	kh = hash_search(hashers, &trig->tgoid, HASH_ENTER, &found);
-	kh->relid = RelationGetRelid(rel);
-	kh->n = 0;
-	kh->attnums = MemoryContextAlloc(TopMemoryContext, sizeof(AttrNumber) * Max(n, 1));
-	kh->collations = MemoryContextAlloc(TopMemoryContext, sizeof(Oid) * Max(n, 1));
-	kh->procs = MemoryContextAllocZero(TopMemoryContext, sizeof(FmgrInfo) * Max(n, 1));
+	memset(&built, 0, sizeof(built));
+	built.attnums = MemoryContextAlloc(TopMemoryContext, sizeof(AttrNumber) * Max(n, 1));
+	built.collations = MemoryContextAlloc(TopMemoryContext, sizeof(Oid) * Max(n, 1));
+	built.procs = MemoryContextAllocZero(TopMemoryContext, sizeof(FmgrInfo) * Max(n, 1));
 	for (i = 0; i < n; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), keys[i] - 1);
@@ -346,11 +361,25 @@ key_hashers(const Trigger *trig, Relation rel)
 		if (!cachepg_key_family(att->atttypid, &family, &intype))
 			continue;
 		fmgr_info_cxt(get_opfamily_proc(family, intype, intype, HASHSTANDARD_PROC),
-					  &kh->procs[kh->n], TopMemoryContext);
-		kh->attnums[kh->n] = att->attnum;
-		kh->collations[kh->n] = att->attcollation;
-		kh->n++;
+					  &built.procs[built.n], TopMemoryContext);
+		built.attnums[built.n] = att->attnum;
+		built.collations[built.n] = att->attcollation;
+		built.n++;
 	}
+
+	kh = hash_search(hashers, &tgoid, HASH_ENTER, &found);
+	if (found)
+	{
+		pfree(kh->attnums);
+		pfree(kh->collations);
+		pfree(kh->procs);
+	}
+	kh->relid = RelationGetRelid(rel);
+	kh->n = built.n;
+	kh->attnums = built.attnums;
+	kh->collations = built.collations;
+	kh->procs = built.procs;
+	kh->valid = true;
 	return kh;
 }
 
@@ -393,14 +422,8 @@ relcache_callback(Datum arg, Oid relid)
 		return;
 	hash_seq_init(&st, hashers);
 	while ((kh = hash_seq_search(&st)) != NULL)
-	{
-		if (OidIsValid(relid) && kh->relid != relid)
-			continue;
-		pfree(kh->attnums);
-		pfree(kh->collations);
-		pfree(kh->procs);
-		hash_search(hashers, &kh->tgoid, HASH_REMOVE, NULL);
-	}
+		if (!OidIsValid(relid) || kh->relid == relid)
+			kh->valid = false;
 }
 
 /*
@@ -895,6 +918,53 @@ cachepg_unwatch(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(n);
 }
 
+
+/*
+ * A column of relid (and of its tree) was renamed: where it was a key
+ * column, the row trigger names it anew (keys are column names).  Tables
+ * whose owner unwatched them are left alone.
+ */
+void
+cachepg_watch_renamed_column(Oid relid, const char *oldname, const char *newname)
+{
+	Oid			fn = trigger_function();
+	char	   *schema;
+	List	   *rels;
+	ListCell   *lc;
+
+	if (!OidIsValid(relid) || !OidIsValid(fn) || !OidIsValid(wanted_function()))
+		return;
+	schema = get_namespace_name(get_func_namespace(fn));
+	rels = find_all_inheritors(relid, NoLock, NULL);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	foreach(lc, rels)
+	{
+		Relation	rel = relation_open(lfirst_oid(lc), NoLock);
+		const Trigger *trig = find_trigger(rel, TRIG_ROWS, fn);
+		ArrayType  *keys = NULL;
+		bool		found = false;
+		int			i;
+
+		if (trig != NULL && trig->tgnargs > 0 && !opted_out(rel, fn))
+		{
+			Datum	   *names = palloc(sizeof(Datum) * trig->tgnargs);
+
+			for (i = 0; i < trig->tgnargs; i++)
+			{
+				bool		same = strcmp(trig->tgargs[i], oldname) == 0;
+
+				found |= same;
+				names[i] = CStringGetTextDatum(same ? newname : trig->tgargs[i]);
+			}
+			keys = construct_array(names, trig->tgnargs, TEXTOID, -1, false, TYPALIGN_INT);
+		}
+		relation_close(rel, NoLock);
+		if (found)
+			(void) watch_one(lfirst_oid(lc), fn, schema, true, keys);
+	}
+	SPI_finish();
+}
 
 /* Install the callbacks; from _PG_init while preloading. */
 void
