@@ -112,7 +112,7 @@ tables="pgbench_accounts pgbench_branches pgbench_tellers pgbench_history"
 unwatch_all() {
     for t in $tables; do
         psql_q -c "DROP TRIGGER IF EXISTS cachepg_write ON $t; DROP TRIGGER IF EXISTS cachepg_truncate ON $t;
-                   DROP TRIGGER IF EXISTS cachepg_rows ON $t" >/dev/null
+                   DROP TRIGGER IF EXISTS cachepg_rows ON $t" >/dev/null 2>&1
     done
 }
 : > "$w/tpcb.tsv"
