@@ -218,11 +218,26 @@ CREATE TABLE kren_1 PARTITION OF kren FOR VALUES IN (1);
 SELECT cache_watch('kren');
 ALTER TABLE kren RENAME COLUMN id TO ident;
 SELECT relation, key_columns FROM cache_tables WHERE relation::text LIKE 'kren%' ORDER BY 1;
--- but not where the owner unwatched the table
+-- also where the owner unwatched the table (the trigger stays disabled), and
+-- with a stale key name left by a dropped column
 SELECT cache_unwatch('kren');
 ALTER TABLE kren RENAME COLUMN ident TO id2;
-SELECT tgname, tgenabled, tgargs FROM pg_trigger WHERE tgrelid = 'kren_1'::regclass AND tgname = 'cachepg_rows';
+SELECT tgname, tgenabled, encode(tgargs, 'escape') AS args FROM pg_trigger
+ WHERE tgrelid = 'kren_1'::regclass AND tgname = 'cachepg_rows';
+SELECT cache_watch('kren', keys => ARRAY['id2', 'v']);
+ALTER TABLE kren DROP COLUMN v;
+ALTER TABLE kren RENAME COLUMN id2 TO id3;
+SELECT relation, key_columns FROM cache_tables WHERE relation = 'kren_1'::regclass;
 DROP TABLE kren;
+-- dropping a trigger changes only its table's results
+CREATE TABLE kdt (id int PRIMARY KEY, v int);
+CREATE FUNCTION kdt_noop() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END';
+CREATE TRIGGER kdt_t AFTER UPDATE ON kdt FOR EACH ROW EXECUTE FUNCTION kdt_noop();
+SELECT kprobe('SELECT v::text FROM kp WHERE id = 56');
+DROP TRIGGER kdt_t ON kdt;
+SELECT kprobe('SELECT v::text FROM kp WHERE id = 56');
+DROP TABLE kdt;
+DROP FUNCTION kdt_noop();
 
 -- past cachepg.max_keys: reads depend on the whole table, writes invalidate it all
 SET cachepg.max_keys = 2;
@@ -277,6 +292,23 @@ RESET ROLE;
 RESET cachepg.max_keys;
 SELECT count(*) - :slots AS new_slots FROM cache_tables;
 SELECT kprobe('SELECT v::text FROM kp WHERE id = 55');
+-- a writer through a view, without privileges on the table, escalates too
+GRANT SELECT ON kp TO kl_nobody;
+CREATE VIEW kp_view AS SELECT * FROM kp;
+GRANT SELECT, UPDATE ON kp_view TO kl_nobody;
+SELECT kprobe('SELECT v::text FROM kp WHERE id = 55');
+SELECT kprobe('SELECT v::text FROM kp WHERE id = 55');
+SELECT key_invalidations AS ki0 FROM cache_stats() \gset
+SET cachepg.max_keys = 2;
+SET ROLE kl_nobody;
+UPDATE kp_view SET v = v + 1 WHERE id BETWEEN 60 AND 69;
+RESET ROLE;
+RESET cachepg.max_keys;
+-- the third row escalates: the whole table, no key marked
+SELECT key_invalidations - :ki0 AS keys_invalidated FROM cache_stats();
+SELECT kprobe('SELECT v::text FROM kp WHERE id = 55');
+DROP VIEW kp_view;
+REVOKE SELECT ON kp FROM kl_nobody;
 DROP ROLE kl_nobody;
 
 -- TRUNCATE and DDL invalidate key-level entries too

@@ -102,6 +102,17 @@ mark_drop(DropStmt *stmt)
 	{
 		case OBJECT_INDEX:
 			return;
+		case OBJECT_TRIGGER:
+		case OBJECT_POLICY:
+			/* (table name..., object name): only that table's results change */
+			foreach(lc, stmt->objects)
+			{
+				List	   *names = lfirst(lc);
+
+				mark_target(makeRangeVarFromNameList(list_truncate(list_copy(names),
+																	list_length(names) - 1)));
+			}
+			return;
 		case OBJECT_TABLE:
 		case OBJECT_VIEW:
 		case OBJECT_MATVIEW:
@@ -380,7 +391,8 @@ after_utility(Node *tree)
 
 				/* a key column keeps being one under its new name */
 				if (rs->renameType == OBJECT_COLUMN && rs->relation &&
-					rs->relationType == OBJECT_TABLE)
+					(rs->relationType == OBJECT_TABLE ||
+					 rs->relationType == OBJECT_FOREIGN_TABLE))
 					cachepg_watch_renamed_column(rv_relid(rs->relation), rs->subname,
 												 rs->newname);
 				break;

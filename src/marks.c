@@ -54,7 +54,6 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
-#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -695,6 +694,18 @@ cachepg_mark_key(Oid relid, AttrNumber attno, uint32 valuehash)
 	}
 }
 
+/* Whether this transaction holds relid's table mark: it is writing it. */
+static bool
+writing(Oid relid)
+{
+	int32		s;
+
+	if (xact_nmarks == 0)
+		return false;
+	s = slot_lookup(relid, false);
+	return s >= 0 && holds(MARK_ID(MARK_TABLE, s));
+}
+
 /*
  * Count a row this transaction writes to relid (from the row trigger's
  * WHEN clause, as the row is written).  Past cachepg.max_keys rows, the
@@ -730,14 +741,12 @@ cachepg_marks_count_row(Oid relid)
 	if (kr->escalated)
 		return false;
 	/*
-	 * Only a writer of the table escalates (anybody can call the WHEN
-	 * function, and an unkeyed mark invalidates and blocks every key-level
-	 * result of the table)
+	 * Only a transaction writing the table escalates: one that marked it
+	 * written already (its statement trigger, or its row trigger's first
+	 * rows).  Anybody can call the WHEN function, and an unkeyed mark
+	 * invalidates and blocks every key-level result of the table.
 	 */
-	if (++kr->rows > cachepg_max_keys &&
-		get_rel_relkind(relid) == RELKIND_RELATION &&
-		pg_class_aclmask(relid, GetUserId(), ACL_INSERT | ACL_UPDATE | ACL_DELETE,
-						 ACLMASK_ANY) != 0)
+	if (++kr->rows > cachepg_max_keys && writing(relid))
 	{
 		cachepg_mark_unkeyed(relid);
 		kr->escalated = true;

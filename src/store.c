@@ -185,10 +185,10 @@ cachepg_store_request(Size size)
 	if (size < need)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cachepg.memory is too small for cachepg.max_entries and cachepg.max_tables"),
-				 errdetail("The index of %d entries and a minimal arena need %zu kB besides what the table state takes.",
+				 errmsg("cachepg.memory is too small for cachepg.max_entries, cachepg.max_tables and cachepg.key_slots"),
+				 errdetail("The index of %d entries and a minimal arena need %zu kB besides what the table and key state takes.",
 						   cachepg_max_entries, need / 1024 + 1),
-				 errhint("Raise cachepg.memory or lower cachepg.max_entries or cachepg.max_tables.")));
+				 errhint("Raise cachepg.memory or lower cachepg.max_entries, cachepg.max_tables or cachepg.key_slots.")));
 	RequestAddinShmemSpace(size);
 	RequestNamedLWLockTranche("cachepg", CACHEPG_PARTITIONS);
 }

@@ -17,8 +17,11 @@
 #include "access/hash.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "access/table.h"
+#include "access/xact.h"
 #include "catalog/catalog.h"
 #include "catalog/dependency.h"
+#include "catalog/indexing.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_index.h"
@@ -37,6 +40,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/catcache.h"
+#include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
@@ -303,15 +307,17 @@ cachepg_key_columns(Relation rel, AttrNumber **keys)
 
 /*
  * What the row trigger needs to hash a table's key columns, by trigger,
- * until the next relcache invalidation (TopMemoryContext).  An
- * invalidation only flags an entry: the trigger may be using its arrays
- * (hashing can read the catalogs); they are replaced at the next lookup.
+ * until the next relcache invalidation, each in a memory context of its
+ * own.  An invalidation only flags an entry: the trigger may be using it
+ * (hashing can read the catalogs); flagged entries are freed when an entry
+ * is next built, which no trigger is in the middle of.
  */
 typedef struct KeyHashers
 {
 	Oid			tgoid;
 	Oid			relid;
 	bool		valid;
+	MemoryContext cxt;
 	int			n;
 	AttrNumber *attnums;
 	Oid		   *collations;
@@ -319,6 +325,7 @@ typedef struct KeyHashers
 } KeyHashers;
 
 static HTAB *hashers = NULL;
+static int	hashing = 0;		/* row triggers hashing keys right now */
 
 static KeyHashers *
 key_hashers(const Trigger *trig, Relation rel)
@@ -326,6 +333,7 @@ key_hashers(const Trigger *trig, Relation rel)
 	Oid			tgoid = trig->tgoid;
 	KeyHashers *kh;
 	KeyHashers	built;
+	HASH_SEQ_STATUS st;
 	bool		found;
 	AttrNumber *keys;
 	int			n;
@@ -349,9 +357,11 @@ key_hashers(const Trigger *trig, Relation rel)
 	/* built apart: the catalog lookups may run the callback */
 	n = cachepg_key_columns(rel, &keys);
 	memset(&built, 0, sizeof(built));
-	built.attnums = MemoryContextAlloc(TopMemoryContext, sizeof(AttrNumber) * Max(n, 1));
-	built.collations = MemoryContextAlloc(TopMemoryContext, sizeof(Oid) * Max(n, 1));
-	built.procs = MemoryContextAllocZero(TopMemoryContext, sizeof(FmgrInfo) * Max(n, 1));
+	built.cxt = AllocSetContextCreate(TopMemoryContext, "cachepg key hashers",
+									  ALLOCSET_SMALL_SIZES);
+	built.attnums = MemoryContextAlloc(built.cxt, sizeof(AttrNumber) * Max(n, 1));
+	built.collations = MemoryContextAlloc(built.cxt, sizeof(Oid) * Max(n, 1));
+	built.procs = MemoryContextAllocZero(built.cxt, sizeof(FmgrInfo) * Max(n, 1));
 	for (i = 0; i < n; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), keys[i] - 1);
@@ -361,25 +371,30 @@ key_hashers(const Trigger *trig, Relation rel)
 		if (!cachepg_key_family(att->atttypid, &family, &intype))
 			continue;
 		fmgr_info_cxt(get_opfamily_proc(family, intype, intype, HASHSTANDARD_PROC),
-					  &built.procs[built.n], TopMemoryContext);
+					  &built.procs[built.n], built.cxt);
 		built.attnums[built.n] = att->attnum;
 		built.collations[built.n] = att->attcollation;
 		built.n++;
 	}
 
+	/*
+	 * Free what invalidations flagged, unless a trigger further up may be
+	 * hashing with it (then this trigger's old entry goes with the new one).
+	 */
+	hash_seq_init(&st, hashers);
+	while ((kh = hash_seq_search(&st)) != NULL)
+		if (!kh->valid && hashing == 0)
+		{
+			MemoryContextDelete(kh->cxt);
+			hash_search(hashers, &kh->tgoid, HASH_REMOVE, NULL);
+		}
 	kh = hash_search(hashers, &tgoid, HASH_ENTER, &found);
 	if (found)
-	{
-		pfree(kh->attnums);
-		pfree(kh->collations);
-		pfree(kh->procs);
-	}
-	kh->relid = RelationGetRelid(rel);
-	kh->n = built.n;
-	kh->attnums = built.attnums;
-	kh->collations = built.collations;
-	kh->procs = built.procs;
-	kh->valid = true;
+		MemoryContextSetParent(kh->cxt, built.cxt);
+	built.tgoid = tgoid;
+	built.relid = RelationGetRelid(rel);
+	built.valid = true;
+	*kh = built;
 	return kh;
 }
 
@@ -472,9 +487,18 @@ cachepg_trigger(PG_FUNCTION_ARGS)
 		kh = key_hashers(td->tg_trigger, td->tg_relation);
 		if (kh->n == 0)
 			return PointerGetDatum(NULL);
-		mark_row_keys(kh, td->tg_trigtuple, RelationGetDescr(td->tg_relation));
-		if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
-			mark_row_keys(kh, td->tg_newtuple, RelationGetDescr(td->tg_relation));
+		hashing++;
+		PG_TRY();
+		{
+			mark_row_keys(kh, td->tg_trigtuple, RelationGetDescr(td->tg_relation));
+			if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+				mark_row_keys(kh, td->tg_newtuple, RelationGetDescr(td->tg_relation));
+		}
+		PG_FINALLY();
+		{
+			hashing--;
+		}
+		PG_END_TRY();
 	}
 	return PointerGetDatum(NULL);
 }
@@ -658,11 +682,15 @@ watch_one(Oid relid, Oid fn, const char *schema, bool by_owner, ArrayType *keys_
 	Relation	rel = relation_open(relid, ShareRowExclusiveLock);
 	char	   *name;
 	char		kind = rel->rd_rel->relkind;
-	const Trigger *write,
-			   *trunc,
-			   *rows;
-	bool		has_repl;
-	bool		rows_ok = true;
+	bool		v13 = OidIsValid(wanted_function());
+	const Trigger *t;
+	bool		has_write,
+				has_trunc,
+				has_rows,
+				has_repl;
+	bool		write_ok,
+				trunc_ok,
+				rows_ok = true;
 	List	   *keys = NIL;
 	bool		skip;
 	StringInfoData sql;
@@ -673,42 +701,45 @@ watch_one(Oid relid, Oid fn, const char *schema, bool by_owner, ArrayType *keys_
 		relation_close(rel, ShareRowExclusiveLock);
 		return false;
 	}
-	write = find_trigger(rel, TRIG_WRITE, fn);
-	trunc = find_trigger(rel, TRIG_TRUNCATE, fn);
-	rows = find_trigger(rel, TRIG_ROWS, fn);
-	has_repl = find_trigger(rel, TRIG_REPLICA, fn) != NULL;
+	/* the keys first: a trigger is read only where no catalog access follows */
 	if (kind == RELKIND_RELATION)
-	{
 		keys = keys_asked ? explicit_keys(rel, keys_asked) : default_keys(rel);
-		if (OidIsValid(wanted_function()))
-			rows_ok = rows != NULL && same_keys(rows, keys) && rows->tgqual != NULL &&
-				rows->tgenabled == (keys != NIL ? TRIGGER_FIRES_ALWAYS : TRIGGER_FIRES_ON_REPLICA) &&
-				!has_repl;
-		else
-			rows_ok = fires_for_replica(find_trigger(rel, TRIG_REPLICA, fn));
-	}
-	skip = by_owner ?
-		(write && write->tgenabled == TRIGGER_FIRES_ALWAYS &&
-		 trunc && trunc->tgenabled == TRIGGER_FIRES_ALWAYS && rows_ok) :
-		(cachepg_relation_watched(rel) || opted_out(rel, fn));
 	name = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
 									  RelationGetRelationName(rel));
+	t = find_trigger(rel, TRIG_WRITE, fn);
+	has_write = t != NULL;
+	write_ok = t != NULL && t->tgenabled == TRIGGER_FIRES_ALWAYS;
+	t = find_trigger(rel, TRIG_TRUNCATE, fn);
+	has_trunc = t != NULL;
+	trunc_ok = t != NULL && t->tgenabled == TRIGGER_FIRES_ALWAYS;
+	t = find_trigger(rel, TRIG_REPLICA, fn);
+	has_repl = t != NULL;
+	if (kind == RELKIND_RELATION && !v13)
+		rows_ok = fires_for_replica(t);
+	t = find_trigger(rel, TRIG_ROWS, fn);
+	has_rows = t != NULL;
+	if (kind == RELKIND_RELATION && v13)
+		rows_ok = t != NULL && same_keys(t, keys) && t->tgqual != NULL &&
+			t->tgenabled == (keys != NIL ? TRIGGER_FIRES_ALWAYS : TRIGGER_FIRES_ON_REPLICA) &&
+			!has_repl;
+	skip = by_owner ? (write_ok && trunc_ok && rows_ok) :
+		(cachepg_relation_watched(rel) || opted_out(rel, fn));
 	relation_close(rel, NoLock);
 	if (skip)
 		return false;
 
 	schema = quote_identifier(schema);
-	if (!write)
+	if (!has_write)
 		run_ddl("CREATE TRIGGER " TRIG_WRITE " BEFORE INSERT OR UPDATE OR DELETE ON %s "
 				"FOR EACH STATEMENT EXECUTE FUNCTION %s.cache_trigger()", name, schema);
 	run_ddl("ALTER TABLE ONLY %s ENABLE ALWAYS TRIGGER " TRIG_WRITE, name, NULL);
-	if (!trunc)
+	if (!has_trunc)
 		run_ddl("CREATE TRIGGER " TRIG_TRUNCATE " BEFORE TRUNCATE ON %s "
 				"FOR EACH STATEMENT EXECUTE FUNCTION %s.cache_trigger()", name, schema);
 	run_ddl("ALTER TABLE ONLY %s ENABLE ALWAYS TRIGGER " TRIG_TRUNCATE, name, NULL);
 	if (kind != RELKIND_RELATION || rows_ok)
 		return true;
-	if (!OidIsValid(wanted_function()))
+	if (!v13)
 	{
 		/* an installation of a version before 1.3: its row trigger */
 		if (keys_asked != NULL)
@@ -730,7 +761,7 @@ watch_one(Oid relid, Oid fn, const char *schema, bool by_owner, ArrayType *keys_
 	 */
 	if (has_repl)
 		run_ddl("DROP TRIGGER " TRIG_REPLICA " ON %s", name, NULL);
-	if (rows)
+	if (has_rows)
 		run_ddl("DROP TRIGGER " TRIG_ROWS " ON %s", name, NULL);
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "CREATE TRIGGER " TRIG_ROWS " AFTER INSERT OR UPDATE OR DELETE ON %s "
@@ -920,50 +951,92 @@ cachepg_unwatch(PG_FUNCTION_ARGS)
 
 
 /*
- * A column of relid (and of its tree) was renamed: where it was a key
- * column, the row trigger names it anew (keys are column names).  Tables
- * whose owner unwatched them are left alone.
+ * Rename one argument of a row trigger in place, in pg_trigger: the key
+ * names are all it holds, and DDL here (DROP and CREATE TRIGGER) would
+ * need privileges and an idle table that RENAME COLUMN does not.
+ */
+static void
+rename_trigger_arg(Oid relid, Oid tgoid, const char *oldname, const char *newname)
+{
+	Relation	tgrel = table_open(TriggerRelationId, RowExclusiveLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	ScanKeyInit(&key, Anum_pg_trigger_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(tgoid));
+	scan = systable_beginscan(tgrel, TriggerOidIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_trigger trig = (Form_pg_trigger) GETSTRUCT(tup);
+		bool		isnull;
+		Datum		d = heap_getattr(tup, Anum_pg_trigger_tgargs, RelationGetDescr(tgrel), &isnull);
+		bytea	   *old = DatumGetByteaPP(d);
+		const char *p = VARDATA_ANY(old);
+		const char *end = p + VARSIZE_ANY_EXHDR(old);
+		StringInfoData args;
+		bytea	   *new;
+		Datum		values[Natts_pg_trigger] = {0};
+		bool		nulls[Natts_pg_trigger] = {0};
+		bool		replace[Natts_pg_trigger] = {0};
+		HeapTuple	newtup;
+		int			i;
+
+		/* tgargs: the arguments, each ending with a zero byte */
+		initStringInfo(&args);
+		for (i = 0; i < trig->tgnargs && p < end; i++)
+		{
+			const char *arg = strcmp(p, oldname) == 0 ? newname : p;
+
+			appendBinaryStringInfo(&args, arg, strlen(arg) + 1);
+			p += strlen(p) + 1;
+		}
+		new = (bytea *) palloc(VARHDRSZ + args.len);
+		SET_VARSIZE(new, VARHDRSZ + args.len);
+		memcpy(VARDATA(new), args.data, args.len);
+		values[Anum_pg_trigger_tgargs - 1] = PointerGetDatum(new);
+		replace[Anum_pg_trigger_tgargs - 1] = true;
+		newtup = heap_modify_tuple(tup, RelationGetDescr(tgrel), values, nulls, replace);
+		CatalogTupleUpdate(tgrel, &newtup->t_self, newtup);
+		CacheInvalidateRelcacheByRelid(relid);
+	}
+	systable_endscan(scan);
+	table_close(tgrel, RowExclusiveLock);
+}
+
+/*
+ * ALTER TABLE ... RENAME COLUMN renamed a column of relid (and of its
+ * tree): where it was a key column, the row trigger names it anew (keys
+ * are column names).  Other renames (ALTER TYPE ... RENAME ATTRIBUTE of
+ * typed tables) leave the old name, which then names no column: readers
+ * and writers alike count that key out.
  */
 void
 cachepg_watch_renamed_column(Oid relid, const char *oldname, const char *newname)
 {
 	Oid			fn = trigger_function();
-	char	   *schema;
 	List	   *rels;
 	ListCell   *lc;
 
 	if (!OidIsValid(relid) || !OidIsValid(fn) || !OidIsValid(wanted_function()))
 		return;
-	schema = get_namespace_name(get_func_namespace(fn));
 	rels = find_all_inheritors(relid, NoLock, NULL);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
 	foreach(lc, rels)
 	{
 		Relation	rel = relation_open(lfirst_oid(lc), NoLock);
 		const Trigger *trig = find_trigger(rel, TRIG_ROWS, fn);
-		ArrayType  *keys = NULL;
-		bool		found = false;
+		Oid			tgoid = InvalidOid;
 		int			i;
 
-		if (trig != NULL && trig->tgnargs > 0 && !opted_out(rel, fn))
-		{
-			Datum	   *names = palloc(sizeof(Datum) * trig->tgnargs);
-
-			for (i = 0; i < trig->tgnargs; i++)
-			{
-				bool		same = strcmp(trig->tgargs[i], oldname) == 0;
-
-				found |= same;
-				names[i] = CStringGetTextDatum(same ? newname : trig->tgargs[i]);
-			}
-			keys = construct_array(names, trig->tgnargs, TEXTOID, -1, false, TYPALIGN_INT);
-		}
+		for (i = 0; trig != NULL && i < trig->tgnargs; i++)
+			if (strcmp(trig->tgargs[i], oldname) == 0)
+				tgoid = trig->tgoid;
 		relation_close(rel, NoLock);
-		if (found)
-			(void) watch_one(lfirst_oid(lc), fn, schema, true, keys);
+		if (OidIsValid(tgoid))
+			rename_trigger_arg(lfirst_oid(lc), tgoid, oldname, newname);
 	}
-	SPI_finish();
+	CommandCounterIncrement();
 }
 
 /* Install the callbacks; from _PG_init while preloading. */
