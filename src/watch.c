@@ -122,27 +122,71 @@ proc_callback(Datum arg, int cacheid, uint32 hashvalue)
 
 /*
  * Whether a row trigger's WHEN clause is ours: none, or
- * cache_row_wanted('rel'::regclass) for this very table.
+ * cache_row_wanted('rel'::regclass) for this very table.  A miss asks this
+ * of every table it read, so the answer is remembered by the clause's text
+ * (with the table and the function it was given for): the same text gives
+ * the same answer.
  */
+typedef struct QualMemo
+{
+	Oid			tgoid;
+	Oid			relid;
+	Oid			wanted;
+	bool		ours;
+	char	   *qual;			/* TopMemoryContext */
+} QualMemo;
+
+static HTAB *qual_memo = NULL;
+
 static bool
 rows_qual_ours(const Trigger *t, Relation rel, Oid wanted)
 {
+	QualMemo   *m;
+	bool		found;
+	bool		ours = false;
 	Node	   *qual;
-	FuncExpr   *f;
-	Const	   *c;
 
 	if (t->tgqual == NULL)
 		return true;
+	if (qual_memo == NULL)
+	{
+		HASHCTL		info;
+
+		memset(&info, 0, sizeof(info));
+		info.keysize = sizeof(Oid);
+		info.entrysize = sizeof(QualMemo);
+		info.hcxt = TopMemoryContext;
+		qual_memo = hash_create("cachepg trigger clauses", 64, &info,
+								HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	m = hash_search(qual_memo, &t->tgoid, HASH_FIND, NULL);
+	if (m != NULL && m->relid == RelationGetRelid(rel) && m->wanted == wanted &&
+		strcmp(m->qual, t->tgqual) == 0)
+		return m->ours;
+
+	/* no catalog access here: the caller holds a trigger of the relcache */
 	qual = stringToNode(t->tgqual);
-	if (!IsA(qual, FuncExpr))
-		return false;
-	f = (FuncExpr *) qual;
-	if (!OidIsValid(wanted) || f->funcid != wanted || list_length(f->args) != 1 ||
-		!IsA(linitial(f->args), Const))
-		return false;
-	c = linitial_node(Const, f->args);
-	return c->consttype == REGCLASSOID && !c->constisnull &&
-		DatumGetObjectId(c->constvalue) == RelationGetRelid(rel);
+	if (OidIsValid(wanted) && IsA(qual, FuncExpr))
+	{
+		FuncExpr   *f = (FuncExpr *) qual;
+
+		if (f->funcid == wanted && list_length(f->args) == 1 &&
+			IsA(linitial(f->args), Const))
+		{
+			Const	   *c = linitial_node(Const, f->args);
+
+			ours = c->consttype == REGCLASSOID && !c->constisnull &&
+				DatumGetObjectId(c->constvalue) == RelationGetRelid(rel);
+		}
+	}
+	m = hash_search(qual_memo, &t->tgoid, HASH_ENTER, &found);
+	if (found)
+		pfree(m->qual);
+	m->relid = RelationGetRelid(rel);
+	m->wanted = wanted;
+	m->ours = ours;
+	m->qual = MemoryContextStrdup(TopMemoryContext, t->tgqual);
+	return ours;
 }
 
 /*
@@ -231,19 +275,76 @@ cachepg_relation_watched(Relation rel)
 /*
  * The hash operator family that defines a key column's equality, and the
  * type its hash function takes: those of the column type's default hash
- * operator class.  False when the type has none.
+ * operator class.  False when the type has none.  Remembered by type (a
+ * miss asks for every candidate condition, a writer for every key column)
+ * until operator classes or their support functions change.
  */
+typedef struct KeyFamily
+{
+	Oid			type;
+	bool		ok;
+	Oid			family;
+	Oid			intype;
+} KeyFamily;
+
+static HTAB *families = NULL;
+static uint64 family_changes = 0;	/* pg_opclass or pg_amproc changes seen */
+
+static void
+family_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	family_changes++;
+}
+
 bool
 cachepg_key_family(Oid coltype, Oid *opfamily, Oid *opcintype)
 {
-	Oid			opclass = GetDefaultOpClass(coltype, HASH_AM_OID);
+	static uint64 families_as_of = 0;
+	KeyFamily  *kf;
+	KeyFamily	found;
+	uint64		before = family_changes;
+	Oid			opclass;
 
-	if (!OidIsValid(opclass))
-		return false;
-	*opfamily = get_opclass_family(opclass);
-	*opcintype = get_opclass_input_type(opclass);
-	return OidIsValid(get_opfamily_proc(*opfamily, *opcintype, *opcintype,
-										HASHSTANDARD_PROC));
+	if (families == NULL || families_as_of != family_changes)
+	{
+		HASHCTL		info;
+
+		if (families != NULL)
+			hash_destroy(families);
+		memset(&info, 0, sizeof(info));
+		info.keysize = sizeof(Oid);
+		info.entrysize = sizeof(KeyFamily);
+		info.hcxt = TopMemoryContext;
+		families = hash_create("cachepg key families", 32, &info,
+							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		families_as_of = family_changes;
+		before = family_changes;
+	}
+	kf = hash_search(families, &coltype, HASH_FIND, NULL);
+	if (kf == NULL)
+	{
+		memset(&found, 0, sizeof(found));
+		found.type = coltype;
+		opclass = GetDefaultOpClass(coltype, HASH_AM_OID);
+		if (OidIsValid(opclass))
+		{
+			found.family = get_opclass_family(opclass);
+			found.intype = get_opclass_input_type(opclass);
+			found.ok = OidIsValid(get_opfamily_proc(found.family, found.intype,
+													found.intype, HASHSTANDARD_PROC));
+		}
+		/* remembered only if no change arrived while it was looked up */
+		if (family_changes != before)
+			kf = &found;
+		else
+		{
+			kf = hash_search(families, &coltype, HASH_ENTER, NULL);
+			*kf = found;
+		}
+	}
+	*opfamily = kf->family;
+	*opcintype = kf->intype;
+	return kf->ok;
 }
 
 /* The column of rel with this name, if it is live and hashable; else 0. */
@@ -1045,4 +1146,6 @@ cachepg_watch_init(void)
 {
 	CacheRegisterSyscacheCallback(PROCOID, proc_callback, (Datum) 0);
 	CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(CLAOID, family_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(AMPROCNUM, family_callback, (Datum) 0);
 }
