@@ -311,6 +311,26 @@ DROP VIEW kp_view;
 REVOKE SELECT ON kp FROM kl_nobody;
 DROP ROLE kl_nobody;
 
+-- a type hashes only if its elements do: money[] is no key, and writes work
+CREATE TABLE kmoney (m money[] PRIMARY KEY, v int);
+SELECT cache_watch('kmoney');
+SELECT key_columns FROM cache_tables WHERE relation = 'kmoney'::regclass;
+INSERT INTO kmoney VALUES (ARRAY[1::money], 1);
+SELECT kprobe('SELECT v::text FROM kmoney WHERE m = ARRAY[1::money]');
+SELECT deps_of('SELECT v::text FROM kmoney WHERE m = ARRAY[1::money]');
+DROP TABLE kmoney;
+
+-- past the bound through a partitioned parent, in the first statement
+CREATE TABLE kesc (id int PRIMARY KEY, v int) PARTITION BY RANGE (id);
+CREATE TABLE kesc_1 PARTITION OF kesc FOR VALUES FROM (0) TO (1000);
+SELECT cache_watch('kesc');
+SELECT key_invalidations AS ki0 FROM cache_stats() \gset
+SET cachepg.max_keys = 5;
+INSERT INTO kesc SELECT g, g FROM generate_series(1, 50) g;
+RESET cachepg.max_keys;
+SELECT key_invalidations - :ki0 AS keys_invalidated FROM cache_stats();
+DROP TABLE kesc;
+
 -- TRUNCATE and DDL invalidate key-level entries too
 SELECT kprobe('SELECT v::text FROM kp WHERE id = 45');
 ALTER TABLE kp ADD COLUMN extra int;

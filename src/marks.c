@@ -110,6 +110,8 @@ typedef struct WatchEntry
 typedef struct WatchShared
 {
 	pg_atomic_uint64 gen_counter;
+	pg_atomic_uint64 hash_epoch;	/* moves with every global mark: DDL that
+									 * may change how a type hashes */
 	int32		nslots;			/* used, under the map lock */
 	int32		maxslots;
 	pg_atomic_uint32 ndropped;	/* slots flagged dropped */
@@ -140,6 +142,7 @@ typedef struct KeyedRows
 
 static HTAB *xact_marks = NULL;
 static int	xact_nmarks = 0;
+static uint64 xact_hash_epoch = 0;	/* as of its first key mark; 0: none */
 static uint64 xact_fxid = 0;
 static HTAB *xact_rows = NULL;
 static bool xact_rows_used = false;
@@ -217,6 +220,7 @@ cachepg_marks_startup(void)
 	if (!found)
 	{
 		pg_atomic_init_u64(&wshared->gen_counter, 1);
+		pg_atomic_init_u64(&wshared->hash_epoch, 1);
 		wshared->maxslots = max_slots();
 		wshared->nslots = 1;
 		pg_atomic_init_u32(&wshared->ndropped, 0);
@@ -550,11 +554,20 @@ cachepg_invalidate_all(void)
 		bump(CACHEPG_GLOBAL_SLOT);
 }
 
+/*
+ * DDL whose target is unclear (or that may change how a type hashes: an
+ * operator class, a cast, a function): every entry is stale.  Writers in
+ * flight that marked keys hashed the old way, so they mark their tables
+ * unkeyed before they commit (see pre_commit_escalate).
+ */
 void
 cachepg_mark_global(void)
 {
 	if (cachepg_marks_can_mark())
+	{
 		mark_slot(CACHEPG_GLOBAL_SLOT);
+		pg_atomic_fetch_add_u64(&wshared->hash_epoch, 1);
+	}
 }
 
 /*
@@ -689,21 +702,31 @@ cachepg_mark_key(Oid relid, AttrNumber attno, uint32 valuehash)
 	}
 	if (!holds(MARK_ID(MARK_KEY, k)))
 	{
+		if (xact_hash_epoch == 0)
+			xact_hash_epoch = pg_atomic_read_u64(&wshared->hash_epoch);
 		mark_slot_kind(MARK_KEY, k);
 		cachepg_count(CC_KEY_INVALIDATIONS, 1);
 	}
 }
 
-/* Whether this transaction holds relid's table mark: it is writing it. */
+/*
+ * Whether this transaction is writing relid: it holds the table mark of
+ * relid or of an ancestor (a write through a parent fires the parent's
+ * statement trigger).
+ */
 static bool
 writing(Oid relid)
 {
-	int32		s;
+	RelInfo    *ri;
+	int			i;
 
-	if (xact_nmarks == 0)
+	if (xact_nmarks == 0 || get_rel_relkind(relid) != RELKIND_RELATION)
 		return false;
-	s = slot_lookup(relid, false);
-	return s >= 0 && holds(MARK_ID(MARK_TABLE, s));
+	ri = slots_of(relid);
+	for (i = 0; i < ri->nslots; i++)
+		if (holds(MARK_ID(MARK_TABLE, ri->slots[i])))
+			return true;
+	return false;
 }
 
 /*
@@ -917,6 +940,7 @@ resource_release(ResourceReleasePhase phase, bool isCommit, bool isTopLevel,
 		release_xact_marks(-1, isCommit ? xact_fxid : 0);
 	}
 	xact_fxid = 0;
+	xact_hash_epoch = 0;
 	forget_rows();
 	if (xact_freed != NIL)
 	{
@@ -963,6 +987,31 @@ free_dropped_slots(void)
 }
 
 
+/*
+ * Before commit: if DDL that may change how a type hashes ran since this
+ * transaction marked its first key, its keys were hashed the old way, and
+ * readers planning now hash the new one: every table it wrote counts as
+ * written unkeyed.
+ */
+static void
+pre_commit_escalate(void)
+{
+	HASH_SEQ_STATUS st;
+	MarkId	   *id;
+	List	   *tables = NIL;
+	ListCell   *lc;
+
+	if (xact_hash_epoch == 0 || xact_hash_epoch == pg_atomic_read_u64(&wshared->hash_epoch))
+		return;
+	hash_seq_init(&st, xact_marks);
+	while ((id = hash_seq_search(&st)) != NULL)
+		if (MARK_ID_KIND(*id) == MARK_TABLE)
+			tables = lappend_int(tables, MARK_ID_INDEX(*id));
+	foreach(lc, tables)
+		mark_slot_kind(MARK_UNKEYED, lfirst_int(lc));
+	list_free(tables);
+}
+
 static void
 xact_callback(XactEvent event, void *arg)
 {
@@ -973,6 +1022,7 @@ xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PARALLEL_PRE_COMMIT:
 			xact_fxid = U64FromFullTransactionId(GetTopFullTransactionIdIfAny());
+			pre_commit_escalate();
 			free_dropped_slots();
 			break;
 		case XACT_EVENT_PRE_PREPARE:

@@ -47,6 +47,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 
 #include "marks.h"
 #include "watch.h"
@@ -107,11 +108,14 @@ wanted_function(void)
 	return cached_wanted_fn;
 }
 
+static void forget_hashers(void);
+
 static void
 proc_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
 	cached_trigger_fn = InvalidOid;
 	cached_wanted_fn = InvalidOid;
+	forget_hashers();			/* a hash function may have been replaced */
 }
 
 #define TRIG_WRITE		"cachepg_write"
@@ -145,6 +149,7 @@ rows_qual_ours(const Trigger *t, Relation rel, Oid wanted)
 	bool		found;
 	bool		ours = false;
 	Node	   *qual;
+	char	   *copy;
 
 	if (t->tgqual == NULL)
 		return true;
@@ -179,13 +184,14 @@ rows_qual_ours(const Trigger *t, Relation rel, Oid wanted)
 				DatumGetObjectId(c->constvalue) == RelationGetRelid(rel);
 		}
 	}
+	copy = MemoryContextStrdup(TopMemoryContext, t->tgqual);
 	m = hash_search(qual_memo, &t->tgoid, HASH_ENTER, &found);
 	if (found)
 		pfree(m->qual);
 	m->relid = RelationGetRelid(rel);
 	m->wanted = wanted;
 	m->ours = ours;
-	m->qual = MemoryContextStrdup(TopMemoryContext, t->tgqual);
+	m->qual = copy;
 	return ours;
 }
 
@@ -294,6 +300,7 @@ static void
 family_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
 	family_changes++;
+	forget_hashers();
 }
 
 bool
@@ -326,7 +333,9 @@ cachepg_key_family(Oid coltype, Oid *opfamily, Oid *opcintype)
 		memset(&found, 0, sizeof(found));
 		found.type = coltype;
 		opclass = GetDefaultOpClass(coltype, HASH_AM_OID);
-		if (OidIsValid(opclass))
+		/* arrays, records and ranges hash only if their elements do */
+		if (OidIsValid(opclass) &&
+			OidIsValid(lookup_type_cache(coltype, TYPECACHE_HASH_PROC)->hash_proc))
 		{
 			found.family = get_opclass_family(opclass);
 			found.intype = get_opclass_input_type(opclass);
@@ -463,20 +472,29 @@ key_hashers(const Trigger *trig, Relation rel)
 	built.attnums = MemoryContextAlloc(built.cxt, sizeof(AttrNumber) * Max(n, 1));
 	built.collations = MemoryContextAlloc(built.cxt, sizeof(Oid) * Max(n, 1));
 	built.procs = MemoryContextAllocZero(built.cxt, sizeof(FmgrInfo) * Max(n, 1));
-	for (i = 0; i < n; i++)
+	PG_TRY();
 	{
-		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), keys[i] - 1);
-		Oid			family,
-					intype;
+		for (i = 0; i < n; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), keys[i] - 1);
+			Oid			family,
+						intype;
 
-		if (!cachepg_key_family(att->atttypid, &family, &intype))
-			continue;
-		fmgr_info_cxt(get_opfamily_proc(family, intype, intype, HASHSTANDARD_PROC),
-					  &built.procs[built.n], built.cxt);
-		built.attnums[built.n] = att->attnum;
-		built.collations[built.n] = att->attcollation;
-		built.n++;
+			if (!cachepg_key_family(att->atttypid, &family, &intype))
+				continue;
+			fmgr_info_cxt(get_opfamily_proc(family, intype, intype, HASHSTANDARD_PROC),
+						  &built.procs[built.n], built.cxt);
+			built.attnums[built.n] = att->attnum;
+			built.collations[built.n] = att->attcollation;
+			built.n++;
+		}
 	}
+	PG_CATCH();
+	{
+		MemoryContextDelete(built.cxt);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 
 	/*
 	 * Free what invalidations flagged, unless a trigger further up may be
@@ -526,6 +544,20 @@ mark_row_keys(KeyHashers *kh, HeapTuple tuple, TupleDesc desc)
 			cachepg_mark_key(kh->relid, kh->attnums[i],
 							 key_hash(&kh->procs[i], kh->collations[i], v));
 	}
+}
+
+/* Flag every entry: hash functions or their families changed. */
+static void
+forget_hashers(void)
+{
+	HASH_SEQ_STATUS st;
+	KeyHashers *kh;
+
+	if (hashers == NULL)
+		return;
+	hash_seq_init(&st, hashers);
+	while ((kh = hash_seq_search(&st)) != NULL)
+		kh->valid = false;
 }
 
 static void
@@ -1148,4 +1180,6 @@ cachepg_watch_init(void)
 	CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
 	CacheRegisterSyscacheCallback(CLAOID, family_callback, (Datum) 0);
 	CacheRegisterSyscacheCallback(AMPROCNUM, family_callback, (Datum) 0);
+	/* a binary-coercible cast can give a type another default operator class */
+	CacheRegisterSyscacheCallback(CASTSOURCETARGET, family_callback, (Datum) 0);
 }
