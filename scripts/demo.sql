@@ -26,10 +26,12 @@ UPDATE users SET active = true WHERE id = 199999;
 SELECT * FROM cache_get_or_run(
   'SELECT team, count(*) AS n, max(id) AS last FROM users WHERE active GROUP BY team ORDER BY team', 60)
   AS t(team text, n bigint, last int);
+\echo '--- by key: that write to row 199999 spared the entry of row 42 (a hit)'
+SELECT * FROM cache_get_or_run_as(NULL::users, 'SELECT * FROM users WHERE id = $1', 60, 42);
 \timing off
 \echo '--- stats, entries and watched tables'
 \x on
-SELECT hits, misses, hit_ratio, stores, uncacheable, entries, bytes, memory_bytes FROM cache_stats();
+SELECT hits, misses, hit_ratio, stores, key_stores, key_invalidations, uncacheable, entries, bytes, memory_bytes FROM cache_stats();
 \x off
-SELECT role, form, query, nparams, bytes, hits, expires FROM cache_entries ORDER BY created;
-SELECT relation, generation, writers, watched FROM cache_tables WHERE relation IS NOT NULL;
+SELECT role, form, query, nparams, bytes, hits, dependencies FROM cache_entries ORDER BY created;
+SELECT relation, generation, writers, watched, key_columns FROM cache_tables WHERE relation IS NOT NULL;
