@@ -227,6 +227,47 @@ COMMIT PREPARED 'cachepg_many';
 SELECT coalesce(max(writers), 0) AS writers_left FROM cache_tables;
 SELECT probe('SELECT count(*)::text FROM many_7');
 
+-- CREATE ... IF NOT EXISTS that finds its object changes nothing and
+-- invalidates nothing; one that creates it does (a new name can shadow)
+CREATE SEQUENCE inv_ine_seq;
+CREATE TABLE inv_ine (id int);
+SELECT probe('SELECT count(*)::text FROM inv');
+SELECT probe('SELECT count(*)::text FROM inv');
+CREATE TABLE IF NOT EXISTS inv_ine (id int);
+CREATE TABLE IF NOT EXISTS inv_ine (id serial);
+CREATE SCHEMA IF NOT EXISTS public;
+CREATE SEQUENCE IF NOT EXISTS inv_ine_seq;
+CREATE TABLE IF NOT EXISTS inv_ine AS SELECT 1 AS id;
+SELECT probe('SELECT count(*)::text FROM inv');
+SELECT invalidations AS inv0 FROM cache_stats() \gset
+CREATE TABLE IF NOT EXISTS inv_ine2 (id serial);
+SELECT invalidations - :inv0 AS marked FROM cache_stats();
+SELECT probe('SELECT count(*)::text FROM inv');
+SELECT probe('SELECT count(*)::text FROM inv');
+CREATE SCHEMA IF NOT EXISTS inv_ine_schema;
+SELECT probe('SELECT count(*)::text FROM inv');
+SELECT probe('SELECT count(*)::text FROM inv');
+CREATE SEQUENCE IF NOT EXISTS inv_ine_seq2;
+SELECT probe('SELECT count(*)::text FROM inv');
+DROP SCHEMA inv_ine_schema;
+DROP TABLE inv_ine, inv_ine2;
+DROP SEQUENCE inv_ine_seq, inv_ine_seq2;
+-- a table IF NOT EXISTS creates earlier in the search_path shadows at once
+CREATE SCHEMA inv_a;
+CREATE TABLE inv_shadow (v int);
+INSERT INTO inv_shadow VALUES (1), (2);
+SELECT cache_watch('inv_shadow');
+SET search_path = inv_a, public;
+SELECT probe('SELECT count(*)::text FROM inv_shadow');
+SELECT probe('SELECT count(*)::text FROM inv_shadow');
+CREATE TABLE IF NOT EXISTS inv_shadow (v int);
+SELECT probe('SELECT count(*)::text FROM inv_shadow');
+SELECT cache_watch('inv_a.inv_shadow');
+SELECT probe('SELECT count(*)::text FROM inv_shadow');
+RESET search_path;
+DROP SCHEMA inv_a CASCADE;
+DROP TABLE inv_shadow;
+
 -- temporary tables cannot be watched (last: a temp schema bypasses the cache)
 CREATE TEMP TABLE inv_temp (v int);
 SELECT cache_watch('inv_temp');

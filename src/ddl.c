@@ -22,6 +22,7 @@
 #include "catalog/namespace.h"
 #include "catalog/objectaccess.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
@@ -44,6 +45,26 @@ static object_access_hook_type prev_object_access = NULL;
 
 /* The database a DROP DATABASE under way drops. */
 static Oid	dropping_db = InvalidOid;
+
+/*
+ * A CREATE ... IF NOT EXISTS under way: it marks only if it does create
+ * something (object_access), so one that finds its object exists changes
+ * nothing.  Saved and restored around each utility statement.
+ */
+static bool creating_if_missing = false;
+
+/*
+ * A new name can shadow another through search_path: everything, now, or
+ * (IF NOT EXISTS) when the object is created.
+ */
+static void
+mark_creation(bool if_not_exists)
+{
+	if (if_not_exists)
+		creating_if_missing = true;
+	else
+		cachepg_mark_global();
+}
 
 static Oid
 rv_relid(RangeVar *rv)
@@ -234,11 +255,14 @@ before_utility(Node *tree)
 			break;
 		case T_CreateStmt:
 			if (((CreateStmt *) tree)->relation->relpersistence != RELPERSISTENCE_TEMP)
-				cachepg_mark_global();
+				mark_creation(((CreateStmt *) tree)->if_not_exists);
 			break;
 		case T_CreateSeqStmt:
 			if (((CreateSeqStmt *) tree)->sequence->relpersistence != RELPERSISTENCE_TEMP)
-				cachepg_mark_global();
+				mark_creation(((CreateSeqStmt *) tree)->if_not_exists);
+			break;
+		case T_CreateSchemaStmt:
+			mark_creation(((CreateSchemaStmt *) tree)->if_not_exists);
 			break;
 		case T_ViewStmt:
 			break;				/* after it ran: it may turn out temporary */
@@ -260,7 +284,7 @@ before_utility(Node *tree)
 			break;
 		case T_CreateTableAsStmt:
 			if (((CreateTableAsStmt *) tree)->into->rel->relpersistence != RELPERSISTENCE_TEMP)
-				cachepg_mark_global();
+				mark_creation(((CreateTableAsStmt *) tree)->if_not_exists);
 			break;
 		case T_RefreshMatViewStmt:
 			mark_target(((RefreshMatViewStmt *) tree)->relation);
@@ -438,27 +462,38 @@ utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 {
 	Node	   *tree = pstmt->utilityStmt;
 	bool		active = IsUnderPostmaster && !RecoveryInProgress();
+	bool		outer_creating = creating_if_missing;
 
-	if (active)
-		before_utility(tree);
-	if (prev_utility)
-		prev_utility(pstmt, queryString, readOnlyTree, context, params,
-					 queryEnv, dest, qc);
-	else
-		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-								params, queryEnv, dest, qc);
-	if (active)
-		after_utility(tree);
+	creating_if_missing = false;
+	PG_TRY();
+	{
+		if (active)
+			before_utility(tree);
+		if (prev_utility)
+			prev_utility(pstmt, queryString, readOnlyTree, context, params,
+						 queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+									params, queryEnv, dest, qc);
+		if (active)
+			after_utility(tree);
+	}
+	PG_FINALLY();
+	{
+		creating_if_missing = outer_creating;
+	}
+	PG_END_TRY();
 }
 
 /*
- * Whether a function lives in this session's temporary schema (no other
- * session can call it).  Read with SnapshotSelf: at OAT_POST_CREATE the
- * new row is not visible to the catalog caches yet.
+ * Whether a new or changed function or relation lives in this session's
+ * temporary schema (no other session can use it).  Read with SnapshotSelf:
+ * at OAT_POST_CREATE the new row is not visible to the catalog caches yet.
  */
 static bool
-function_is_temp(Oid funcid)
+object_is_temp(Oid classId, Oid objectId)
 {
+	bool		is_proc = (classId == ProcedureRelationId);
 	Relation	rel;
 	ScanKeyData key;
 	SysScanDesc scan;
@@ -470,13 +505,15 @@ function_is_temp(Oid funcid)
 	GetTempNamespaceState(&tempns, &temptoastns);
 	if (!OidIsValid(tempns))
 		return false;
-	rel = table_open(ProcedureRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_proc_oid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(funcid));
-	scan = systable_beginscan(rel, ProcedureOidIndexId, true, SnapshotSelf, 1, &key);
+	rel = table_open(classId, AccessShareLock);
+	ScanKeyInit(&key, is_proc ? Anum_pg_proc_oid : Anum_pg_class_oid,
+				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(objectId));
+	scan = systable_beginscan(rel, is_proc ? ProcedureOidIndexId : ClassOidIndexId,
+							  true, SnapshotSelf, 1, &key);
 	tup = systable_getnext(scan);
 	if (HeapTupleIsValid(tup))
-		temp = isTempNamespace(((Form_pg_proc) GETSTRUCT(tup))->pronamespace);
+		temp = isTempNamespace(is_proc ? ((Form_pg_proc) GETSTRUCT(tup))->pronamespace :
+							   ((Form_pg_class) GETSTRUCT(tup))->relnamespace);
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return temp;
@@ -512,6 +549,14 @@ object_access(ObjectAccessType access, Oid classId, Oid objectId, int subId,
 	}
 	if (!IsUnderPostmaster || !cachepg_marks_can_mark())
 		return;
+	if (access == OAT_POST_CREATE && creating_if_missing &&
+		((classId == RelationRelationId && !object_is_temp(classId, objectId)) ||
+		 classId == NamespaceRelationId))
+	{
+		/* a CREATE ... IF NOT EXISTS did create: as if marked before it */
+		cachepg_mark_global();
+		return;
+	}
 	if (classId == RelationRelationId && access == OAT_DROP)
 	{
 		/* only a relation some result was computed from has a slot */
@@ -536,7 +581,7 @@ object_access(ObjectAccessType access, Oid classId, Oid objectId, int subId,
 	}
 	else if (classId == ProcedureRelationId &&
 			 (access == OAT_POST_CREATE || access == OAT_POST_ALTER || access == OAT_DROP) &&
-			 !function_is_temp(objectId))
+			 !object_is_temp(classId, objectId))
 		cachepg_mark_global();
 }
 

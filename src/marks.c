@@ -523,6 +523,8 @@ mark_slot_kind(int kind, int32 idx)
 	xact_nmarks++;
 	pg_atomic_fetch_add_u32(&m->inflight, 1);
 	bump_mark(m);
+	if (kind == MARK_TABLE)
+		cachepg_count(CC_INVALIDATIONS, 1);
 }
 
 /* Mark both marks of a table's slot. */
