@@ -268,37 +268,6 @@ RESET search_path;
 DROP SCHEMA inv_a CASCADE;
 DROP TABLE inv_shadow;
 
--- DROP of a relation invalidates what depends on it, and nothing else; the
--- name then resolves to the next schema's table
-CREATE SCHEMA inv_d;
-CREATE TABLE inv_d.inv_dt (v int);
-CREATE TABLE inv_dt (v int);
-INSERT INTO inv_d.inv_dt VALUES (1);
-INSERT INTO inv_dt VALUES (1), (2);
-CREATE TABLE inv_unrelated (v int);
-SELECT cache_watch('inv_d.inv_dt'), cache_watch('inv_dt'), cache_watch('inv_unrelated');
-SET search_path = inv_d, public;
-SELECT probe('SELECT count(*)::text FROM inv_dt');
-SELECT probe('SELECT count(*)::text FROM inv');
-SELECT probe('SELECT count(*)::text FROM inv_unrelated');
-DROP TABLE inv_unrelated;
-DROP TABLE IF EXISTS inv_missing;
-SELECT probe('SELECT count(*)::text FROM inv_dt');
-SELECT probe('SELECT count(*)::text FROM inv');
-DROP TABLE inv_d.inv_dt;
-SELECT probe('SELECT count(*)::text FROM inv_dt');
-SELECT probe('SELECT count(*)::text FROM inv');
--- a view dropped with CASCADE
-CREATE VIEW inv_d.inv_dv AS SELECT count(*) AS n FROM inv_dt;
-SELECT probe('SELECT n::text FROM inv_dv');
-SELECT probe('SELECT n::text FROM inv_dv');
-SELECT probe('SELECT count(*)::text FROM inv');
-DROP TABLE inv_dt CASCADE;
-SELECT probe('SELECT count(*)::text FROM inv');
-SELECT probe('SELECT count(*)::text FROM inv_dt');
-RESET search_path;
-DROP SCHEMA inv_d;
-
 -- temporary tables cannot be watched (last: a temp schema bypasses the cache)
 CREATE TEMP TABLE inv_temp (v int);
 SELECT cache_watch('inv_temp');

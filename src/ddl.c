@@ -139,13 +139,17 @@ mark_drop(DropStmt *stmt)
 		case OBJECT_MATVIEW:
 		case OBJECT_SEQUENCE:
 		case OBJECT_FOREIGN_TABLE:
+			foreach(lc, stmt->objects)
+			{
+				Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(lfirst(lc)),
+													 NoLock, true);
 
-			/*
-			 * Every relation dropped (cascades included) that a result
-			 * depends on is marked, with its ancestors, by the object-access
-			 * hook as it goes: results that named it depend on it, and the
-			 * name resolving elsewhere afterwards changes only those.
-			 */
+				if (OidIsValid(relid) && !is_temp_relation(relid))
+				{
+					cachepg_mark_global();
+					return;
+				}
+			}
 			return;
 		case OBJECT_FUNCTION:
 		case OBJECT_PROCEDURE:
