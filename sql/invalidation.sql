@@ -266,6 +266,27 @@ SELECT cache_watch('inv_a.inv_shadow');
 SELECT probe('SELECT count(*)::text FROM inv_shadow');
 RESET search_path;
 DROP SCHEMA inv_a CASCADE;
+-- any statement that creates a relation named like another schema's
+-- relation can shadow it: EXPLAIN ANALYZE CREATE TABLE AS, CREATE INDEX
+CREATE SCHEMA inv_e;
+SET search_path = inv_e, public;
+SELECT probe('SELECT count(*)::text FROM inv_shadow');
+SELECT probe('SELECT count(*)::text FROM inv_shadow');
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) CREATE TABLE inv_e.inv_shadow AS SELECT 1 AS v;
+SELECT probe('SELECT count(*)::text FROM inv_shadow');
+DROP TABLE inv_e.inv_shadow;
+SELECT probe('SELECT count(*)::text FROM inv_shadow');
+SELECT probe('SELECT count(*)::text FROM inv_shadow');
+CREATE TABLE inv_e.inv_idx_base (v int);
+CREATE INDEX inv_shadow ON inv_e.inv_idx_base (v);
+SELECT probe('SELECT count(*)::text FROM inv_shadow');
+-- an index whose name nothing else has invalidates nothing
+SELECT probe('SELECT count(*)::text FROM inv');
+SELECT probe('SELECT count(*)::text FROM inv');
+CREATE INDEX inv_unique_name_idx ON inv_e.inv_idx_base (v);
+SELECT probe('SELECT count(*)::text FROM inv');
+RESET search_path;
+DROP SCHEMA inv_e CASCADE;
 DROP TABLE inv_shadow;
 
 -- temporary tables cannot be watched (last: a temp schema bypasses the cache)

@@ -24,6 +24,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
@@ -520,6 +521,75 @@ object_is_temp(Oid classId, Oid objectId)
 }
 
 /*
+ * Whether a relation just created (read with SnapshotSelf: its row is not
+ * visible to the catalog caches yet) takes a name that a relation or type
+ * of another schema has: then it can shadow that one through search_path,
+ * whatever statement created it (CREATE INDEX, EXPLAIN ANALYZE CREATE
+ * TABLE AS, ...).
+ */
+static bool
+new_relation_shadows(Oid relid)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	NameData	name;
+	Oid			nsp = InvalidOid;
+	bool		shadows = false;
+	int			i;
+	static const struct
+	{
+		Oid			catalog;
+		Oid			index;
+		AttrNumber	nameatt;
+		AttrNumber	nspatt;
+	}			names[] = {
+		{RelationRelationId, ClassNameNspIndexId, Anum_pg_class_relname, Anum_pg_class_relnamespace},
+		{TypeRelationId, TypeNameNspIndexId, Anum_pg_type_typname, Anum_pg_type_typnamespace},
+	};
+
+	rel = table_open(RelationRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_class_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, ClassOidIndexId, true, SnapshotSelf, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
+
+		if (form->relkind != RELKIND_TOASTVALUE && !isTempNamespace(form->relnamespace))
+		{
+			name = form->relname;
+			nsp = form->relnamespace;
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (!OidIsValid(nsp))
+		return false;
+
+	for (i = 0; i < lengthof(names) && !shadows; i++)
+	{
+		rel = table_open(names[i].catalog, AccessShareLock);
+		ScanKeyInit(&key, names[i].nameatt, BTEqualStrategyNumber, F_NAMEEQ,
+					NameGetDatum(&name));
+		scan = systable_beginscan(rel, names[i].index, true, NULL, 1, &key);
+		while (!shadows && (tup = systable_getnext(scan)) != NULL)
+		{
+			bool		isnull;
+			Oid			other = DatumGetObjectId(heap_getattr(tup, names[i].nspatt,
+															  RelationGetDescr(rel), &isnull));
+
+			shadows = (other != nsp && !isTempNamespace(other));
+		}
+		systable_endscan(scan);
+		table_close(rel, AccessShareLock);
+	}
+	return shadows;
+}
+
+/*
  * Object access: catalog changes to relations that reach us without a
  * recognisable utility statement mark the relation; any change to a
  * function (CREATE OR REPLACE, ALTER, DROP) marks everything, since
@@ -549,11 +619,17 @@ object_access(ObjectAccessType access, Oid classId, Oid objectId, int subId,
 	}
 	if (!IsUnderPostmaster || !cachepg_marks_can_mark())
 		return;
-	if (access == OAT_POST_CREATE && creating_if_missing &&
-		((classId == RelationRelationId && !object_is_temp(classId, objectId)) ||
-		 classId == NamespaceRelationId))
+	if (access == OAT_POST_CREATE &&
+		((classId == NamespaceRelationId && creating_if_missing) ||
+		 (classId == RelationRelationId &&
+		  ((creating_if_missing && !object_is_temp(classId, objectId)) ||
+		   new_relation_shadows(objectId)))))
 	{
-		/* a CREATE ... IF NOT EXISTS did create: as if marked before it */
+		/*
+		 * A CREATE ... IF NOT EXISTS did create (as if marked before it),
+		 * or any statement made a relation whose name another schema's
+		 * relation or type has.
+		 */
 		cachepg_mark_global();
 		return;
 	}
