@@ -402,22 +402,29 @@ cachepg_slot_for(Oid relid)
 static List *scan_ancestors(Oid relid);
 
 /* This backend's entry for relid, with its ancestors. */
+/*
+ * A backend-local hash of fixed-size (binary) keys in TopMemoryContext, for
+ * the state this backend keeps between calls (here and in watch.c).
+ */
+HTAB *
+cachepg_local_hash(const char *name, long nelem, Size keysize, Size entrysize)
+{
+	HASHCTL		info;
+
+	memset(&info, 0, sizeof(info));
+	info.keysize = keysize;
+	info.entrysize = entrysize;
+	info.hcxt = TopMemoryContext;
+	return hash_create(name, nelem, &info, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
 static RelInfo *
 rel_info(Oid relid)
 {
 	RelInfo    *ri;
 
 	if (relinfo == NULL)
-	{
-		HASHCTL		info;
-
-		memset(&info, 0, sizeof(info));
-		info.keysize = sizeof(Oid);
-		info.entrysize = sizeof(RelInfo);
-		info.hcxt = TopMemoryContext;
-		relinfo = hash_create("cachepg relations", 64, &info,
-							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
+		relinfo = cachepg_local_hash("cachepg relations", 64, sizeof(Oid), sizeof(RelInfo));
 	ri = hash_search(relinfo, &relid, HASH_FIND, NULL);
 	if (ri == NULL)
 	{
@@ -483,19 +490,6 @@ scan_ancestors(Oid relid)
 	return result;
 }
 
-/* A backend-local hash of fixed-size keys in TopMemoryContext. */
-static HTAB *
-local_hash(const char *name, Size keysize, Size entrysize)
-{
-	HASHCTL		info;
-
-	memset(&info, 0, sizeof(info));
-	info.keysize = keysize;
-	info.entrysize = entrysize;
-	info.hcxt = TopMemoryContext;
-	return hash_create(name, 64, &info, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-}
-
 /* Whether this transaction holds a mark. */
 static bool
 holds(MarkId id)
@@ -515,7 +509,7 @@ mark_slot_kind(int kind, int32 idx)
 	Mark	   *m = mark_of(kind, idx);
 
 	if (xact_marks == NULL)
-		xact_marks = local_hash("cachepg marks held", sizeof(MarkId), sizeof(MarkId));
+		xact_marks = cachepg_local_hash("cachepg marks held", 64, sizeof(MarkId), sizeof(MarkId));
 	/* remember first: after the increment nothing may fail */
 	hash_search(xact_marks, &id, HASH_ENTER, &found);
 	if (found)
@@ -747,7 +741,7 @@ cachepg_marks_count_row(Oid relid)
 	if (!cachepg_marks_can_mark())
 		return true;
 	if (xact_rows == NULL)
-		xact_rows = local_hash("cachepg rows written", sizeof(Oid), sizeof(KeyedRows));
+		xact_rows = cachepg_local_hash("cachepg rows written", 64, sizeof(Oid), sizeof(KeyedRows));
 	if (!xact_rows_used)
 		last = NULL;
 	if (last != NULL && last->relid == relid)
@@ -859,6 +853,24 @@ forget_rows(void)
 	xact_rows_used = false;
 }
 
+/* Every table this transaction writes counts as written unkeyed too. */
+static void
+mark_written_unkeyed(void)
+{
+	HASH_SEQ_STATUS st;
+	MarkId	   *id;
+	List	   *tables = NIL;
+	ListCell   *lc;
+
+	hash_seq_init(&st, xact_marks);
+	while ((id = hash_seq_search(&st)) != NULL)
+		if (MARK_ID_KIND(*id) == MARK_TABLE)
+			tables = lappend_int(tables, MARK_ID_INDEX(*id));
+	foreach(lc, tables)
+		mark_slot_kind(MARK_UNKEYED, lfirst_int(lc));
+	list_free(tables);
+}
+
 /*
  * For PREPARE TRANSACTION (twophase.c): the marks this transaction holds,
  * which the caller takes over with cachepg_marks_hand_over().  Key marks
@@ -872,20 +884,12 @@ cachepg_marks_for_prepare(int max, uint32 **ids)
 {
 	HASH_SEQ_STATUS st;
 	MarkId	   *id;
-	List	   *tables = NIL;
-	ListCell   *lc;
 	int			n = 0;
 
 	*ids = NULL;
 	if (xact_nmarks == 0)
 		return 0;
-	hash_seq_init(&st, xact_marks);
-	while ((id = hash_seq_search(&st)) != NULL)
-		if (MARK_ID_KIND(*id) == MARK_TABLE)
-			tables = lappend_int(tables, MARK_ID_INDEX(*id));
-	foreach(lc, tables)
-		mark_slot_kind(MARK_UNKEYED, lfirst_int(lc));
-	list_free(tables);
+	mark_written_unkeyed();
 	release_xact_marks(MARK_KEY, 0);
 	if (xact_nmarks > max)
 	{
@@ -998,20 +1002,8 @@ free_dropped_slots(void)
 static void
 pre_commit_escalate(void)
 {
-	HASH_SEQ_STATUS st;
-	MarkId	   *id;
-	List	   *tables = NIL;
-	ListCell   *lc;
-
-	if (xact_hash_epoch == 0 || xact_hash_epoch == pg_atomic_read_u64(&wshared->hash_epoch))
-		return;
-	hash_seq_init(&st, xact_marks);
-	while ((id = hash_seq_search(&st)) != NULL)
-		if (MARK_ID_KIND(*id) == MARK_TABLE)
-			tables = lappend_int(tables, MARK_ID_INDEX(*id));
-	foreach(lc, tables)
-		mark_slot_kind(MARK_UNKEYED, lfirst_int(lc));
-	list_free(tables);
+	if (xact_hash_epoch != 0 && xact_hash_epoch != pg_atomic_read_u64(&wshared->hash_epoch))
+		mark_written_unkeyed();
 }
 
 static void

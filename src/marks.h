@@ -9,6 +9,7 @@
 
 #include "access/attnum.h"
 #include "nodes/pg_list.h"
+#include "utils/hsearch.h"
 #include "utils/snapshot.h"
 
 #define CACHEPG_GLOBAL_SLOT 0
@@ -31,6 +32,8 @@ extern Size cachepg_marks_shmem_size(void);
 extern void cachepg_marks_request(void);
 extern void cachepg_marks_startup(void);
 extern void cachepg_marks_init(void);
+extern HTAB *cachepg_local_hash(const char *name, long nelem, Size keysize,
+								Size entrysize);
 
 /* writers: triggers (watch.c), DDL (ddl.c), cache_clear() */
 extern bool cachepg_marks_can_mark(void);

@@ -154,16 +154,7 @@ rows_qual_ours(const Trigger *t, Relation rel, Oid wanted)
 	if (t->tgqual == NULL)
 		return true;
 	if (qual_memo == NULL)
-	{
-		HASHCTL		info;
-
-		memset(&info, 0, sizeof(info));
-		info.keysize = sizeof(Oid);
-		info.entrysize = sizeof(QualMemo);
-		info.hcxt = TopMemoryContext;
-		qual_memo = hash_create("cachepg trigger clauses", 64, &info,
-								HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
+		qual_memo = cachepg_local_hash("cachepg trigger clauses", 64, sizeof(Oid), sizeof(QualMemo));
 	m = hash_search(qual_memo, &t->tgoid, HASH_FIND, NULL);
 	if (m != NULL && m->relid == RelationGetRelid(rel) && m->wanted == wanted &&
 		strcmp(m->qual, t->tgqual) == 0)
@@ -314,16 +305,10 @@ cachepg_key_family(Oid coltype, Oid *opfamily, Oid *opcintype)
 
 	if (families == NULL || families_as_of != family_changes)
 	{
-		HASHCTL		info;
-
 		if (families != NULL)
 			hash_destroy(families);
-		memset(&info, 0, sizeof(info));
-		info.keysize = sizeof(Oid);
-		info.entrysize = sizeof(KeyFamily);
-		info.hcxt = TopMemoryContext;
-		families = hash_create("cachepg key families", 32, &info,
-							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		families = cachepg_local_hash("cachepg key families", 32, sizeof(Oid),
+									  sizeof(KeyFamily));
 		families_as_of = family_changes;
 		before = family_changes;
 	}
@@ -450,16 +435,7 @@ key_hashers(const Trigger *trig, Relation rel)
 	int			i;
 
 	if (hashers == NULL)
-	{
-		HASHCTL		info;
-
-		memset(&info, 0, sizeof(info));
-		info.keysize = sizeof(Oid);
-		info.entrysize = sizeof(KeyHashers);
-		info.hcxt = TopMemoryContext;
-		hashers = hash_create("cachepg key hashers", 16, &info,
-							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
+		hashers = cachepg_local_hash("cachepg key hashers", 16, sizeof(Oid), sizeof(KeyHashers));
 	kh = hash_search(hashers, &tgoid, HASH_FIND, NULL);
 	if (kh != NULL && kh->valid)
 		return kh;
