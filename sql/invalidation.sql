@@ -228,7 +228,8 @@ SELECT coalesce(max(writers), 0) AS writers_left FROM cache_tables;
 SELECT probe('SELECT count(*)::text FROM many_7');
 
 -- CREATE ... IF NOT EXISTS that finds its object changes nothing and
--- invalidates nothing; one that creates it does (a new name can shadow)
+-- invalidates nothing; one that creates it marks only the new names (one
+-- invalidation for the transaction), which no entry here used
 CREATE SEQUENCE inv_ine_seq;
 CREATE TABLE inv_ine (id int);
 SELECT probe('SELECT count(*)::text FROM inv');

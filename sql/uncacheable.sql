@@ -88,7 +88,8 @@ SET cachepg.store_uncacheable = on;
 SELECT * FROM cache_get_or_run($q$SELECT current_setting('app.tenant') AS t$q$, 0) AS t(t text);
 RESET cachepg.store_uncacheable;
 
--- a session with temporary objects is never served nor stores
+-- a temporary table that takes a cached query's table name: the session
+-- gets its own rows, is not served the entry, and stores nothing
 SELECT cache_stats_reset();
 CREATE TEMP TABLE plain (id int, v text);
 INSERT INTO plain VALUES (1, 'temp!');

@@ -29,6 +29,8 @@ typedef struct BlobHeader
 	uint32		typelen;
 	uint32		rowoff;
 	uint32		flags;
+	uint32		nameoff;		/* names a temporary object would shadow */
+	uint32		namelen;		/* (deps.c), NUL-terminated */
 	uint64		keygen_sql;		/* cache_invalidate() generations of the */
 	uint64		keygen_q;		/* text and of text + parameters (store.h) */
 } BlobHeader;

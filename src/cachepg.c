@@ -31,6 +31,7 @@ int			cachepg_max_entry_size_kb = 1024;
 int			cachepg_default_ttl = 60;
 bool		cachepg_enabled = true;
 bool		cachepg_store_uncacheable = false;
+bool		cachepg_notice_not_stored = false;
 bool		cachepg_auto_watch = true;
 bool		cachepg_admission = true;
 int			cachepg_max_tables = 4096;
@@ -96,6 +97,11 @@ _PG_init(void)
 							 "Store results the storability rules refuse (volatile or session-dependent functions, FOR UPDATE, TABLESAMPLE, foreign, catalog and row-security tables, time-dependent results without a ttl), at the caller's risk.",
 							 "Temporary relations are never stored.",
 							 &cachepg_store_uncacheable, false, PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("cachepg.notice_not_stored",
+							 "Send a NOTICE, with the reason, for every call whose result was not stored.",
+							 "Off by default: conditions cachepg resolves itself (a table being watched) stay quiet; cache_explain() says why a query is not stored.",
+							 &cachepg_notice_not_stored, false, PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 	DefineCustomBoolVariable("cachepg.auto_watch",
 							 "Have a background worker watch the tables a reader wanted cached.",

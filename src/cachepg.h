@@ -12,6 +12,7 @@ extern int	cachepg_max_entry_size_kb;
 extern int	cachepg_default_ttl;
 extern bool cachepg_enabled;
 extern bool cachepg_store_uncacheable;
+extern bool cachepg_notice_not_stored;
 extern bool cachepg_auto_watch;
 extern bool cachepg_admission;
 extern int	cachepg_max_tables;

@@ -4,13 +4,19 @@
  *
  * Before a utility statement runs, the tables it changes are marked as
  * written (marks.c), exactly like a write; statements that cannot change
- * any query's result pass, and a target that cannot be told (a new name
- * that may shadow another through search_path, a function, anything not
- * recognised) marks the global slot, on which every entry depends.
+ * any query's result pass.  Relations, types, functions, operators and
+ * schemas are marked through the object-access hook as PostgreSQL creates,
+ * changes, renames or drops each of them (cascades included): their names
+ * (MARK_NAME, old and new), and for relations their tables.  So a statement
+ * that changes nothing (IF [NOT] EXISTS that skips) marks nothing, a new
+ * object marks only its name in its schema, and a replaced function only
+ * the results that used a function of that name.  Only a target that
+ * cannot be told (operator classes, casts, collations, a function other
+ * objects are built on, anything not recognised) marks the database's
+ * global slot, and changes to roles the global slot of every database.
  * Temporary objects change nothing another session can be served: no
- * mark.  Catalog changes that reach no recognisable statement come through
- * the object-access hook.  The same hook routes the privilege checks
- * PostgreSQL makes to deps.c's recorder.
+ * mark.  The same hook routes the privilege checks PostgreSQL makes to
+ * deps.c's recorder.
  */
 #include "postgres.h"
 
@@ -21,6 +27,12 @@
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaccess.h"
+#include "catalog/pg_operator.h"
+#include "catalog/pg_rewrite.h"
+#include "catalog/pg_attrdef.h"
+#include "catalog/pg_trigger.h"
+#include "catalog/pg_depend.h"
+#include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
@@ -31,11 +43,15 @@
 #include "parser/parse_func.h"
 #include "tcop/utility.h"
 #include "utils/fmgroids.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
 #include "deps.h"
+#include "store.h"
 #include "ddl.h"
 #include "marks.h"
 #include "twophase.h"
@@ -48,23 +64,42 @@ static object_access_hook_type prev_object_access = NULL;
 static Oid	dropping_db = InvalidOid;
 
 /*
- * A CREATE ... IF NOT EXISTS under way: it marks only if it does create
- * something (object_access), so one that finds its object exists changes
- * nothing.  Saved and restored around each utility statement.
+ * This session made a temporary table a child of a permanent one: reading
+ * the parent here reads the child too, which no other session does, so
+ * this session is served no entry until DISCARD TEMP (or ALL).
  */
-static bool creating_if_missing = false;
+static bool temp_children = false;
 
-/*
- * A new name can shadow another through search_path: everything, now, or
- * (IF NOT EXISTS) when the object is created.
- */
-static void
-mark_creation(bool if_not_exists)
+bool
+cachepg_session_has_temp_children(void)
 {
-	if (if_not_exists)
-		creating_if_missing = true;
-	else
-		cachepg_mark_global();
+	return temp_children;
+}
+
+/* Whether relid is a temporary table with a permanent ancestor. */
+static bool
+temp_child_of_permanent(Oid relid)
+{
+	List	   *parents;
+	ListCell   *lc;
+
+	if (!OidIsValid(relid) || get_rel_persistence(relid) != RELPERSISTENCE_TEMP)
+		return false;
+	parents = cachepg_relation_ancestors(relid);
+	foreach(lc, parents)
+		if (get_rel_persistence(lfirst_oid(lc)) != RELPERSISTENCE_TEMP)
+			return true;
+	return false;
+}
+
+/* The roles a DROP ROLE under way drops (in TopMemoryContext). */
+static List *dropped_roles = NIL;
+
+/* An entry computed as a role given by arg (any database). */
+static bool
+role_match(const CacheEntryInfo *info, const char *blob, Size size, void *arg)
+{
+	return info->roleid == *(Oid *) arg;
 }
 
 static Oid
@@ -85,35 +120,25 @@ is_temp_relation(Oid relid)
 }
 
 /*
- * Mark a DDL target, or everything when it cannot be resolved.  A temporary
- * relation changes nothing any other session can be served: no mark (and
- * no slot taken).
+ * Mark a DDL target.  A temporary relation changes nothing any other
+ * session can be served: no mark (and no slot taken).  Nor does a relation
+ * that does not exist (the statement fails, or skips under IF EXISTS); one
+ * made meanwhile is marked by object_access as the statement changes it.
  */
 static void
 mark_target(RangeVar *rv)
 {
 	Oid			relid = rv_relid(rv);
 
-	if (is_temp_relation(relid))
-		return;
-	if (OidIsValid(relid))
+	if (OidIsValid(relid) && !is_temp_relation(relid))
 		cachepg_mark_relation(relid);
-	else
-		cachepg_mark_global();
-}
-
-/* Whether a name list is qualified with pg_temp (this session's own). */
-static bool
-names_temp_schema(List *names)
-{
-	return list_length(names) >= 2 &&
-		strcmp(strVal(list_nth(names, list_length(names) - 2)), "pg_temp") == 0;
 }
 
 /*
- * DROP: dropping only this session's temporary objects (or nothing that
- * exists) changes no shared result; anything else marks everything.
- * Dropping an index changes no result.
+ * DROP: the objects the hook sees dropped (object_access) are marked as
+ * they go, so dropping nothing that exists marks nothing; triggers,
+ * policies and rules mark their table; anything else, everything in this
+ * database.
  */
 static void
 mark_drop(DropStmt *stmt)
@@ -123,8 +148,23 @@ mark_drop(DropStmt *stmt)
 	switch (stmt->removeType)
 	{
 		case OBJECT_INDEX:
-			return;
+		case OBJECT_TABLE:
+		case OBJECT_VIEW:
+		case OBJECT_MATVIEW:
+		case OBJECT_SEQUENCE:
+		case OBJECT_FOREIGN_TABLE:
+		case OBJECT_FUNCTION:
+		case OBJECT_PROCEDURE:
+		case OBJECT_ROUTINE:
+		case OBJECT_AGGREGATE:
+		case OBJECT_TYPE:
+		case OBJECT_DOMAIN:
+		case OBJECT_OPERATOR:
+		case OBJECT_SCHEMA:
+		case OBJECT_STATISTIC_EXT:
+			return;				/* object_access */
 		case OBJECT_TRIGGER:
+		case OBJECT_RULE:
 		case OBJECT_POLICY:
 			/* (table name..., object name): only that table's results change */
 			foreach(lc, stmt->objects)
@@ -135,42 +175,86 @@ mark_drop(DropStmt *stmt)
 																	list_length(names) - 1)));
 			}
 			return;
+		default:
+			cachepg_mark_global();
+			return;
+	}
+}
+
+/* The renames object_access sees, with the object's old and new names. */
+static bool
+renamed_by_hook(ObjectType type)
+{
+	switch (type)
+	{
 		case OBJECT_TABLE:
 		case OBJECT_VIEW:
 		case OBJECT_MATVIEW:
 		case OBJECT_SEQUENCE:
 		case OBJECT_FOREIGN_TABLE:
-			foreach(lc, stmt->objects)
-			{
-				Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(lfirst(lc)),
-													 NoLock, true);
-
-				if (OidIsValid(relid) && !is_temp_relation(relid))
-				{
-					cachepg_mark_global();
-					return;
-				}
-			}
-			return;
+		case OBJECT_INDEX:
 		case OBJECT_FUNCTION:
 		case OBJECT_PROCEDURE:
 		case OBJECT_ROUTINE:
 		case OBJECT_AGGREGATE:
-			foreach(lc, stmt->objects)
-			{
-				Oid			fn = LookupFuncWithArgs(stmt->removeType,
-													lfirst_node(ObjectWithArgs, lc), true);
+		case OBJECT_TYPE:
+		case OBJECT_DOMAIN:
+		case OBJECT_SCHEMA:
+		case OBJECT_ATTRIBUTE:	/* of a composite type: ALTER TYPE marks it */
+			return true;
+		default:
+			return false;
+	}
+}
 
-				if (OidIsValid(fn) && !isTempNamespace(get_func_namespace(fn)))
+/*
+ * GRANT and REVOKE: hits re-check privileges on tables, and on functions
+ * the executor calls.  But USAGE on schemas and EXECUTE on inlined
+ * functions are checked when a statement is analysed and planned, and a
+ * session reuses the plans of function bodies it ran before, so a load may
+ * not have seen those checks: a change to them marks the schema's or the
+ * function's name (every result that used an object of that schema, or a
+ * function of that name).  A parameter's privileges (a function's SET
+ * clause) are the whole cluster's.
+ */
+static void
+mark_grant(GrantStmt *stmt)
+{
+	ListCell   *lc;
+
+	switch (stmt->objtype)
+	{
+		case OBJECT_SCHEMA:
+			foreach(lc, stmt->objects)
+				cachepg_mark_name(InvalidOid, strVal(lfirst(lc)));
+			break;
+		case OBJECT_FUNCTION:
+		case OBJECT_PROCEDURE:
+		case OBJECT_ROUTINE:
+			if (stmt->targtype == ACL_TARGET_ALL_IN_SCHEMA)
+			{
+				foreach(lc, stmt->objects)
+					cachepg_mark_name(InvalidOid, strVal(lfirst(lc)));
+			}
+			else if (stmt->targtype == ACL_TARGET_OBJECT)
+			{
+				foreach(lc, stmt->objects)
 				{
-					cachepg_mark_global();
-					return;
+					Oid			fn = LookupFuncWithArgs(stmt->objtype,
+														lfirst_node(ObjectWithArgs, lc), true);
+
+					if (OidIsValid(fn))
+						cachepg_mark_name(get_func_namespace(fn), get_func_name(fn));
 				}
 			}
-			return;
+			else
+				cachepg_mark_global();
+			break;
+		case OBJECT_PARAMETER_ACL:
+			cachepg_mark_cluster();
+			break;
 		default:
-			cachepg_mark_global();
-			return;
+			break;
 	}
 }
 
@@ -227,65 +311,69 @@ before_utility(Node *tree)
 		case T_AlterSeqStmt:	/* a sequence is never a dependency */
 			break;
 		case T_GrantStmt:
-
-			/*
-			 * Hits re-check privileges on tables, and on functions the
-			 * executor calls.  But USAGE on schemas and EXECUTE on inlined
-			 * functions are checked when a statement is analysed and
-			 * planned, and a session reuses the plans of function bodies it
-			 * ran before, so a load may not have seen those checks: a
-			 * change to them (and to what a function's search path skips)
-			 * marks everything.
-			 */
-			switch (((GrantStmt *) tree)->objtype)
-			{
-				case OBJECT_SCHEMA:
-				case OBJECT_FUNCTION:
-				case OBJECT_PROCEDURE:
-				case OBJECT_ROUTINE:
-				case OBJECT_PARAMETER_ACL:	/* a function's SET clause */
-					cachepg_mark_global();
-					break;
-				default:
-					break;
-			}
+			mark_grant((GrantStmt *) tree);
 			break;
 		case T_GrantRoleStmt:
 		case T_AlterRoleStmt:	/* INHERIT, SUPERUSER, BYPASSRLS */
-			cachepg_mark_global();	/* memberships carry the above too */
+			cachepg_mark_cluster(); /* memberships carry the above too */
 			break;
+		case T_AlterDefaultPrivilegesStmt:	/* only objects made later */
+			break;
+		case T_DropRoleStmt:
+			{
+				ListCell   *lc;
+				MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+				/* their entries go once the roles are gone (after_utility) */
+				list_free(dropped_roles);
+				dropped_roles = NIL;
+				foreach(lc, ((DropRoleStmt *) tree)->roles)
+				{
+					Oid			role = get_rolespec_oid(lfirst(lc), true);
+
+					if (OidIsValid(role))
+						dropped_roles = lappend_oid(dropped_roles, role);
+				}
+				MemoryContextSwitchTo(old);
+				break;
+			}
 		case T_CreateStmt:
-			if (((CreateStmt *) tree)->relation->relpersistence != RELPERSISTENCE_TEMP)
-				mark_creation(((CreateStmt *) tree)->if_not_exists);
-			break;
 		case T_CreateSeqStmt:
-			if (((CreateSeqStmt *) tree)->sequence->relpersistence != RELPERSISTENCE_TEMP)
-				mark_creation(((CreateSeqStmt *) tree)->if_not_exists);
-			break;
 		case T_CreateSchemaStmt:
-			mark_creation(((CreateSchemaStmt *) tree)->if_not_exists);
-			break;
-		case T_ViewStmt:
-			break;				/* after it ran: it may turn out temporary */
-		case T_RuleStmt:
-			if (!is_temp_relation(rv_relid(((RuleStmt *) tree)->relation)))
-				cachepg_mark_global();
-			break;
+		case T_CreateTableAsStmt:
 		case T_CreateFunctionStmt:
-			/* a permanent view may call a pg_temp function: replacing one counts */
-			if (!names_temp_schema(((CreateFunctionStmt *) tree)->funcname) ||
-				((CreateFunctionStmt *) tree)->replace)
-				cachepg_mark_global();
+		case T_AlterFunctionStmt:
+		case T_CompositeTypeStmt:
+		case T_CreateEnumStmt:
+		case T_CreateRangeStmt:
+		case T_CreateDomainStmt:
+		case T_AlterEnumStmt:
+		case T_AlterObjectSchemaStmt:
+		case T_AlterOwnerStmt:
+		case T_AlterOperatorStmt:
+		case T_AlterTypeStmt:
+		case T_ViewStmt:		/* and after it ran (after_utility) */
+			break;				/* object_access marks what they make or change */
+		case T_DefineStmt:
+			switch (((DefineStmt *) tree)->kind)
+			{
+				case OBJECT_AGGREGATE:
+				case OBJECT_OPERATOR:
+				case OBJECT_TYPE:
+					break;		/* object_access */
+				default:
+					cachepg_mark_global();	/* collations, text search */
+					break;
+			}
+			break;
+		case T_RuleStmt:
+			mark_target(((RuleStmt *) tree)->relation);
 			break;
 		case T_DropStmt:
 			mark_drop((DropStmt *) tree);
 			break;
 		case T_DropdbStmt:
 			dropping_db = get_database_oid(((DropdbStmt *) tree)->dbname, true);
-			break;
-		case T_CreateTableAsStmt:
-			if (((CreateTableAsStmt *) tree)->into->rel->relpersistence != RELPERSISTENCE_TEMP)
-				mark_creation(((CreateTableAsStmt *) tree)->if_not_exists);
 			break;
 		case T_RefreshMatViewStmt:
 			mark_target(((RefreshMatViewStmt *) tree)->relation);
@@ -334,11 +422,9 @@ before_utility(Node *tree)
 									 rs->renameType == OBJECT_TRIGGER ||
 									 rs->renameType == OBJECT_POLICY))
 					mark_target(rs->relation);
-				else
-				{
-					/* the new name may shadow another through search_path */
+				else if (!renamed_by_hook(rs->renameType))
 					cachepg_mark_global();
-				}
+				/* else object_access marks the old name and the new */
 				break;
 			}
 		case T_CreateTrigStmt:
@@ -401,15 +487,34 @@ after_utility(Node *tree)
 		case T_ViewStmt:
 
 			/*
-			 * A new or replaced view may shadow a name through search_path;
-			 * one over temporary tables is temporary even without TEMP.  A
-			 * mark made before commit is as good as one made before the
-			 * statement: loads that read the generation earlier see it
-			 * move, later ones see the writer in flight.
+			 * A replaced view changes what reads through it (a new one was
+			 * marked by name as it was made); one over temporary tables is
+			 * temporary even without TEMP.  A mark made before commit is as
+			 * good as one made before the statement: loads that read the
+			 * generation earlier see it move, later ones see the writer in
+			 * flight.
 			 */
-			if (!is_temp_relation(rv_relid(((ViewStmt *) tree)->view)))
-				cachepg_mark_global();
-			break;
+			{
+				Oid			view = rv_relid(((ViewStmt *) tree)->view);
+
+				if (OidIsValid(view) && !is_temp_relation(view))
+				{
+					cachepg_mark_relation_ddl(view);
+					cachepg_mark_name(get_rel_namespace(view), get_rel_name(view));
+				}
+				break;
+			}
+		case T_DropRoleStmt:
+			{
+				ListCell   *lc;
+
+				/* nobody can be served their entries any more: free them */
+				foreach(lc, dropped_roles)
+					cachepg_remove_matching(role_match, &lfirst_oid(lc));
+				list_free(dropped_roles);
+				dropped_roles = NIL;
+				break;
+			}
 		case T_RenameStmt:
 			{
 				RenameStmt *rs = (RenameStmt *) tree;
@@ -432,9 +537,19 @@ after_utility(Node *tree)
 				CreateStmt *cs = (CreateStmt *) tree;
 
 				if (cs->inhRelations != NIL || cs->partbound != NULL)
-					watch_new_child(rv_relid(cs->relation));
+				{
+					Oid			child = rv_relid(cs->relation);
+
+					if (temp_child_of_permanent(child))
+						temp_children = true;
+					watch_new_child(child);
+				}
 				break;
 			}
+		case T_DiscardStmt:
+			if (((DiscardStmt *) tree)->target != DISCARD_PLANS)
+				temp_children = false;
+			break;
 		case T_AlterTableStmt:
 			{
 				AlterTableStmt *at = (AlterTableStmt *) tree;
@@ -447,7 +562,11 @@ after_utility(Node *tree)
 					if (cmd->subtype == AT_AttachPartition)
 						watch_new_child(rv_relid(((PartitionCmd *) cmd->def)->name));
 					else if (cmd->subtype == AT_AddInherit)
+					{
+						if (temp_child_of_permanent(rv_relid(at->relation)))
+							temp_children = true;
 						watch_new_child(rv_relid(at->relation));
+					}
 				}
 				break;
 			}
@@ -463,137 +582,146 @@ utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 {
 	Node	   *tree = pstmt->utilityStmt;
 	bool		active = IsUnderPostmaster && !RecoveryInProgress();
-	bool		outer_creating = creating_if_missing;
 
-	creating_if_missing = false;
-	PG_TRY();
-	{
-		if (active)
-			before_utility(tree);
-		if (prev_utility)
-			prev_utility(pstmt, queryString, readOnlyTree, context, params,
-						 queryEnv, dest, qc);
-		else
-			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-									params, queryEnv, dest, qc);
-		if (active)
-			after_utility(tree);
-	}
-	PG_FINALLY();
-	{
-		creating_if_missing = outer_creating;
-	}
-	PG_END_TRY();
+	if (active)
+		before_utility(tree);
+	if (prev_utility)
+		prev_utility(pstmt, queryString, readOnlyTree, context, params,
+					 queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+	if (active)
+		after_utility(tree);
 }
 
 /*
- * Whether a new or changed function or relation lives in this session's
- * temporary schema (no other session can use it).  Read with SnapshotSelf:
- * at OAT_POST_CREATE the new row is not visible to the catalog caches yet.
+ * The schema and name of a catalog object (schema InvalidOid for a schema
+ * itself) as snapshot sees it: SnapshotSelf as this command leaves it, NULL
+ * (the catalog snapshot) as it was before this command.  False when it has
+ * none.
  */
 static bool
-object_is_temp(Oid classId, Oid objectId)
+object_name(Oid classId, Oid objectId, Snapshot snapshot, Oid *nspid,
+			NameData *name)
 {
-	bool		is_proc = (classId == ProcedureRelationId);
 	Relation	rel;
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tup;
-	bool		temp = false;
-	Oid			tempns,
-				temptoastns;
+	bool		found = false;
+	AttrNumber	nspatt = get_object_attnum_namespace(classId);
 
-	GetTempNamespaceState(&tempns, &temptoastns);
-	if (!OidIsValid(tempns))
-		return false;
 	rel = table_open(classId, AccessShareLock);
-	ScanKeyInit(&key, is_proc ? Anum_pg_proc_oid : Anum_pg_class_oid,
-				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(objectId));
-	scan = systable_beginscan(rel, is_proc ? ProcedureOidIndexId : ClassOidIndexId,
-							  true, SnapshotSelf, 1, &key);
+	ScanKeyInit(&key, get_object_attnum_oid(classId), BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(objectId));
+	scan = systable_beginscan(rel, get_object_oid_index(classId), true,
+							  snapshot, 1, &key);
 	tup = systable_getnext(scan);
 	if (HeapTupleIsValid(tup))
-		temp = isTempNamespace(is_proc ? ((Form_pg_proc) GETSTRUCT(tup))->pronamespace :
-							   ((Form_pg_class) GETSTRUCT(tup))->relnamespace);
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tup, get_object_attnum_name(classId),
+									 RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+		{
+			namestrcpy(name, NameStr(*DatumGetName(d)));
+			*nspid = InvalidOid;
+			if (nspatt != InvalidAttrNumber)
+			{
+				d = heap_getattr(tup, nspatt, RelationGetDescr(rel), &isnull);
+				if (!isnull)
+					*nspid = DatumGetObjectId(d);
+			}
+			found = true;
+		}
+	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
-	return temp;
+	return found;
+}
+
+/* Whether a schema name is a temporary schema's (pg_temp_N, pg_toast_temp_N). */
+static bool
+temp_schema_name(const char *name)
+{
+	return strncmp(name, "pg_temp_", 8) == 0 || strncmp(name, "pg_toast_temp_", 14) == 0;
 }
 
 /*
- * Whether a relation just created (read with SnapshotSelf: its row is not
- * visible to the catalog caches yet) takes a name that a relation or type
- * of another schema has: then it can shadow that one through search_path,
- * whatever statement created it (CREATE INDEX, EXPLAIN ANALYZE CREATE
- * TABLE AS, ...).
+ * Mark the name of an object as snapshot sees it (object_name), unless it
+ * is a temporary object (or a temporary schema): no other session can find
+ * it.
+ */
+static void
+mark_object_name(Oid classId, Oid objectId, Snapshot snapshot)
+{
+	Oid			nspid;
+	NameData	name;
+
+	if (!object_name(classId, objectId, snapshot, &nspid, &name))
+		return;
+	if (OidIsValid(nspid) ? isAnyTempNamespace(nspid) : temp_schema_name(NameStr(name)))
+		return;
+	cachepg_mark_name(nspid, NameStr(name));
+}
+
+/*
+ * Whether other catalog objects are built on a function (a type's I/O, a
+ * cast, an operator class's support, a domain's or a table's CHECK): a
+ * change to it may change results that never name it.  Calls, operators,
+ * aggregates and views name it (their results record its name).
  */
 static bool
-new_relation_shadows(Oid relid)
+function_built_on(Oid funcid)
 {
 	Relation	rel;
-	ScanKeyData key;
+	ScanKeyData key[2];
 	SysScanDesc scan;
 	HeapTuple	tup;
-	NameData	name;
-	Oid			nsp = InvalidOid;
-	bool		shadows = false;
-	int			i;
-	static const struct
-	{
-		Oid			catalog;
-		Oid			index;
-		AttrNumber	nameatt;
-		AttrNumber	nspatt;
-	}			names[] = {
-		{RelationRelationId, ClassNameNspIndexId, Anum_pg_class_relname, Anum_pg_class_relnamespace},
-		{TypeRelationId, TypeNameNspIndexId, Anum_pg_type_typname, Anum_pg_type_typnamespace},
-	};
+	bool		built_on = false;
 
-	rel = table_open(RelationRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_class_oid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(relid));
-	scan = systable_beginscan(rel, ClassOidIndexId, true, SnapshotSelf, 1, &key);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
+	rel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(ProcedureRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(funcid));
+	scan = systable_beginscan(rel, DependReferenceIndexId, true, NULL, 2, key);
+	while (!built_on && (tup = systable_getnext(scan)) != NULL)
 	{
-		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
+		Oid			dependent = ((Form_pg_depend) GETSTRUCT(tup))->classid;
 
-		if (form->relkind != RELKIND_TOASTVALUE && !isTempNamespace(form->relnamespace))
-		{
-			name = form->relname;
-			nsp = form->relnamespace;
-		}
+		built_on = !(dependent == ProcedureRelationId ||
+					 dependent == OperatorRelationId ||
+					 dependent == RewriteRelationId ||
+					 dependent == TriggerRelationId ||
+					 dependent == AttrDefaultRelationId);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
-	if (!OidIsValid(nsp))
-		return false;
+	return built_on;
+}
 
-	for (i = 0; i < lengthof(names) && !shadows; i++)
-	{
-		rel = table_open(names[i].catalog, AccessShareLock);
-		ScanKeyInit(&key, names[i].nameatt, BTEqualStrategyNumber, F_NAMEEQ,
-					NameGetDatum(&name));
-		scan = systable_beginscan(rel, names[i].index, true, NULL, 1, &key);
-		while (!shadows && (tup = systable_getnext(scan)) != NULL)
-		{
-			bool		isnull;
-			Oid			other = DatumGetObjectId(heap_getattr(tup, names[i].nspatt,
-															  RelationGetDescr(rel), &isnull));
+/* The relations whose changes change what reads them. */
+static bool
+relation_read(Oid relid)
+{
+	char		kind = get_rel_relkind(relid);
 
-			shadows = (other != nsp && !isTempNamespace(other));
-		}
-		systable_endscan(scan);
-		table_close(rel, AccessShareLock);
-	}
-	return shadows;
+	return (kind == RELKIND_RELATION || kind == RELKIND_PARTITIONED_TABLE ||
+			kind == RELKIND_VIEW || kind == RELKIND_MATVIEW ||
+			kind == RELKIND_FOREIGN_TABLE) &&
+		get_rel_persistence(relid) != RELPERSISTENCE_TEMP;
 }
 
 /*
- * Object access: catalog changes to relations that reach us without a
- * recognisable utility statement mark the relation; any change to a
- * function (CREATE OR REPLACE, ALTER, DROP) marks everything, since
- * entries do not record which of them an inlined body came from.
+ * Object access: relations, types, functions, operators and schemas mark
+ * their names as PostgreSQL creates, alters (renames included: the old
+ * name and the new) and drops each of them, cascades included; relations
+ * also mark their tables (a drop with its ancestors, whose results read
+ * its rows).  A function other objects are built on marks everything in
+ * this database.
  */
 static void
 object_access(ObjectAccessType access, Oid classId, Oid objectId, int subId,
@@ -619,46 +747,56 @@ object_access(ObjectAccessType access, Oid classId, Oid objectId, int subId,
 	}
 	if (!IsUnderPostmaster || !cachepg_marks_can_mark())
 		return;
-	if (access == OAT_POST_CREATE &&
-		((classId == NamespaceRelationId && creating_if_missing) ||
-		 (classId == RelationRelationId &&
-		  ((creating_if_missing && !object_is_temp(classId, objectId)) ||
-		   new_relation_shadows(objectId)))))
-	{
-		/*
-		 * A CREATE ... IF NOT EXISTS did create (as if marked before it),
-		 * or any statement made a relation whose name another schema's
-		 * relation or type has.
-		 */
-		cachepg_mark_global();
+	if (classId != RelationRelationId && classId != TypeRelationId &&
+		classId != ProcedureRelationId && classId != OperatorRelationId &&
+		classId != NamespaceRelationId)
 		return;
-	}
-	if (classId == RelationRelationId && access == OAT_DROP)
-	{
-		/* only a relation some result was computed from has a slot */
-		cachepg_marks_note_drop(objectId);
-	}
-	else if (classId == RelationRelationId && access == OAT_POST_ALTER &&
-			 !((ObjectAccessPostAlter *) arg)->is_internal)
-	{
-		/*
-		 * Internal alters are the file swaps of VACUUM FULL and CLUSTER
-		 * (same rows) or part of a statement the utility hook marked.
-		 * Indexes, sequences, TOAST and temporary relations are never a
-		 * dependency.
-		 */
-		char		kind = get_rel_relkind(objectId);
 
-		if ((kind == RELKIND_RELATION || kind == RELKIND_PARTITIONED_TABLE ||
-			 kind == RELKIND_VIEW || kind == RELKIND_MATVIEW ||
-			 kind == RELKIND_FOREIGN_TABLE) &&
-			get_rel_persistence(objectId) != RELPERSISTENCE_TEMP)
-			cachepg_mark_relation(objectId);
+	switch (access)
+	{
+		case OAT_POST_CREATE:
+			/* a CREATE OR REPLACE FUNCTION comes here too */
+			if (classId == ProcedureRelationId && function_built_on(objectId))
+				cachepg_mark_global();
+			mark_object_name(classId, objectId, SnapshotSelf);
+			break;
+		case OAT_POST_ALTER:
+			if (classId == RelationRelationId)
+			{
+				/*
+				 * Internal alters are the file swaps of VACUUM FULL and
+				 * CLUSTER (same rows) or part of a statement the utility
+				 * hook marked.
+				 */
+				if (((ObjectAccessPostAlter *) arg)->is_internal)
+					break;
+				if (relation_read(objectId))
+					cachepg_mark_relation_ddl(objectId);
+			}
+			else if (classId == ProcedureRelationId && function_built_on(objectId))
+				cachepg_mark_global();
+			mark_object_name(classId, objectId, NULL);
+			mark_object_name(classId, objectId, SnapshotSelf);
+			break;
+		case OAT_DROP:
+			if (classId == RelationRelationId)
+			{
+				if (subId != 0)
+					break;		/* a column: ALTER TABLE marked its table */
+				if (relation_read(objectId))
+				{
+					/* its slot is given up if the drop commits */
+					cachepg_mark_relation_ddl(objectId);
+					cachepg_marks_note_drop(objectId);
+				}
+			}
+			else if (classId == ProcedureRelationId && function_built_on(objectId))
+				cachepg_mark_global();
+			mark_object_name(classId, objectId, NULL);
+			break;
+		default:
+			break;
 	}
-	else if (classId == ProcedureRelationId &&
-			 (access == OAT_POST_CREATE || access == OAT_POST_ALTER || access == OAT_DROP) &&
-			 !object_is_temp(classId, objectId))
-		cachepg_mark_global();
 }
 
 /* Install the hooks; from _PG_init while preloading. */

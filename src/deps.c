@@ -40,6 +40,7 @@
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
@@ -126,6 +127,144 @@ static const char *const session_prefixes[] = {
 
 static bool sql_body_mentions_time(Oid funcid, WalkContext *ctx);
 
+/*
+ * Note an object the result used by its schema and name (see NameRef).  An
+ * object of a temporary schema (a function or type called pg_temp.x) makes
+ * the result this session's own.
+ */
+static void
+note_name(CacheDeps *deps, Oid nspid, const char *name, bool shadowable)
+{
+	ListCell   *lc;
+	NameRef    *ref;
+
+	if (name == NULL)
+		return;
+	if (OidIsValid(nspid) && isAnyTempNamespace(nspid))
+	{
+		refuse(deps, VERDICT_NEVER,
+			   psprintf("temporary object \"%s\"", name));
+		return;
+	}
+	foreach(lc, deps->names)
+	{
+		ref = lfirst(lc);
+		if (ref->nspid == nspid && strcmp(NameStr(ref->name), name) == 0)
+		{
+			ref->shadowable |= shadowable;
+			return;
+		}
+	}
+	ref = palloc0(sizeof(NameRef));
+	ref->nspid = nspid;
+	ref->shadowable = shadowable;
+	namestrcpy(&ref->name, name);
+	deps->names = lappend(deps->names, ref);
+}
+
+static void
+note_relation_name(CacheDeps *deps, Oid relid)
+{
+	char	   *name = get_rel_name(relid);
+
+	if (name != NULL)
+		note_name(deps, get_rel_namespace(relid), name, true);
+}
+
+static void
+note_type_name(CacheDeps *deps, Oid typid)
+{
+	HeapTuple	tp = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+
+	if (HeapTupleIsValid(tp))
+	{
+		Form_pg_type t = (Form_pg_type) GETSTRUCT(tp);
+
+		note_name(deps, t->typnamespace, NameStr(t->typname), true);
+		ReleaseSysCache(tp);
+	}
+}
+
+static void
+note_operator_name(CacheDeps *deps, Oid opno)
+{
+	HeapTuple	tp = SearchSysCache1(OPEROID, ObjectIdGetDatum(opno));
+
+	if (HeapTupleIsValid(tp))
+	{
+		Form_pg_operator o = (Form_pg_operator) GETSTRUCT(tp);
+
+		note_name(deps, o->oprnamespace, NameStr(o->oprname), false);
+		ReleaseSysCache(tp);
+	}
+}
+
+static void
+note_function_name(CacheDeps *deps, Oid funcid)
+{
+	char	   *name = get_func_name(funcid);
+
+	if (name != NULL)
+		note_name(deps, get_func_namespace(funcid), name, false);
+}
+
+/*
+ * A constant of an OID alias type ('t'::regclass) was looked up by name
+ * when the statement was parsed: note the object it names.  Arrays of them,
+ * and the kinds not followed here, count as names looked up out of sight.
+ */
+static void
+note_reg_const(CacheDeps *deps, Const *c)
+{
+	Oid			oid;
+
+	if (c->constisnull)
+		return;
+	oid = DatumGetObjectId(c->constvalue);
+	switch (c->consttype)
+	{
+		case REGCLASSOID:
+			note_relation_name(deps, oid);
+			break;
+		case REGTYPEOID:
+			note_type_name(deps, oid);
+			break;
+		case REGPROCOID:
+		case REGPROCEDUREOID:
+			note_function_name(deps, oid);
+			break;
+		case REGOPEROID:
+		case REGOPERATOROID:
+			note_operator_name(deps, oid);
+			break;
+		case REGNAMESPACEOID:
+			{
+				char	   *name = get_namespace_name(oid);
+
+				if (name != NULL)
+					note_name(deps, InvalidOid, name, false);
+				break;
+			}
+		case REGCONFIGOID:
+		case REGDICTIONARYOID:
+		case REGCOLLATIONOID:
+			deps->names_unknown = true;
+			break;
+		default:
+			{
+				Oid			elem = get_element_type(c->consttype);
+
+				if (elem == REGCLASSOID || elem == REGTYPEOID || elem == REGPROCOID ||
+					elem == REGPROCEDUREOID || elem == REGOPEROID ||
+					elem == REGOPERATOROID || elem == REGNAMESPACEOID ||
+					elem == REGCONFIGOID || elem == REGDICTIONARYOID ||
+					elem == REGCOLLATIONOID)
+					deps->names_unknown = true;
+				break;
+			}
+	}
+}
+
 /* Judge one function the query calls (or an aggregate's support function). */
 static bool
 function_checker(Oid funcid, void *context)
@@ -141,11 +280,15 @@ function_checker(Oid funcid, void *context)
 	if (!HeapTupleIsValid(tp))
 		elog(ERROR, "cache lookup failed for function %u", funcid);
 	proc = (Form_pg_proc) GETSTRUCT(tp);
+	note_name(deps, proc->pronamespace, NameStr(proc->proname), false);
 	if (proc->provolatile == PROVOLATILE_VOLATILE)
-		refuse(deps, VERDICT_UNSAFE, "a volatile function");
+		refuse(deps, VERDICT_UNSAFE,
+			   psprintf("volatile function %s()", NameStr(proc->proname)));
 	else if (proc->provolatile == PROVOLATILE_STABLE)
 	{
 		const char *name = NameStr(proc->proname);
+		const char *session = psprintf("function %s(), whose result depends on inputs the cache key does not hold",
+									   name);
 
 		if (funcid >= FirstGenbkiObjectId)
 		{
@@ -153,20 +296,24 @@ function_checker(Oid funcid, void *context)
 			 * Not inlined (it is still in the final plan): its body may read
 			 * tables the plan does not show.
 			 */
-			if (ctx->final_plan)
+			if (ctx->final_plan && !deps->hidden)
+			{
 				deps->hidden = true;
+				deps->hidden_fn = pstrdup(name);
+			}
 		}
 		else if (name_in(name, time_functions))
-			refuse(deps, VERDICT_NEEDS_TTL, "a time-dependent function");
+			refuse(deps, VERDICT_NEEDS_TTL,
+				   psprintf("time-dependent function %s()", name));
 		else if (name_in(name, session_functions) || strstr(name, "_to_xml"))
-			refuse(deps, VERDICT_UNSAFE, "a function with inputs the cache key does not hold");
+			refuse(deps, VERDICT_UNSAFE, session);
 		else
 		{
 			const char *const *p;
 
 			for (p = session_prefixes; *p; p++)
 				if (strncmp(name, *p, strlen(*p)) == 0)
-					refuse(deps, VERDICT_UNSAFE, "a function with inputs the cache key does not hold");
+					refuse(deps, VERDICT_UNSAFE, session);
 		}
 	}
 	ReleaseSysCache(tp);
@@ -234,6 +381,7 @@ note_type(WalkContext *ctx, Oid typid)
 		list_member_oid(ctx->types_seen, typid))
 		return;
 	ctx->types_seen = lappend_oid(ctx->types_seen, typid);
+	note_type_name(ctx->deps, typid);
 	if (get_typtype(typid) == TYPTYPE_DOMAIN)
 	{
 		note_type(ctx, getBaseType(typid));
@@ -348,15 +496,52 @@ query_walker(Node *node, WalkContext *ctx)
 	{
 		ListCell   *lc;
 
-		/* the final plan's range table no longer shows TABLESAMPLE */
+		/*
+		 * The final plan's range table no longer shows TABLESAMPLE, nor the
+		 * relations the planner removed (whose names still had to resolve).
+		 */
 		foreach(lc, ((Query *) node)->rtable)
-			if (lfirst_node(RangeTblEntry, lc)->tablesample)
+		{
+			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+			if (rte->tablesample)
 				refuse(ctx->deps, VERDICT_UNSAFE, "TABLESAMPLE");
+			if (rte->rtekind == RTE_RELATION && !ctx->attribute_only)
+				note_relation_name(ctx->deps, rte->relid);
+		}
 		return query_tree_walker((Query *) node, query_walker, ctx, 0);
 	}
 	check_functions_in_node(node, function_checker, ctx);
 	if (ctx->attribute_only)
 		note_direct(node, ctx);
+	else
+	{
+		/* operators are resolved by name, like the functions behind them */
+		switch (nodeTag(node))
+		{
+			case T_OpExpr:
+			case T_DistinctExpr:
+			case T_NullIfExpr:
+				note_operator_name(ctx->deps, ((OpExpr *) node)->opno);
+				break;
+			case T_ScalarArrayOpExpr:
+				note_operator_name(ctx->deps, ((ScalarArrayOpExpr *) node)->opno);
+				break;
+			case T_RowCompareExpr:
+				{
+					ListCell   *lc;
+
+					foreach(lc, ((RowCompareExpr *) node)->opnos)
+						note_operator_name(ctx->deps, lfirst_oid(lc));
+					break;
+				}
+			case T_Const:
+				note_reg_const(ctx->deps, (Const *) node);
+				break;
+			default:
+				break;
+		}
+	}
 	if (typed_node(node) && !ctx->attribute_only)
 		note_type(ctx, exprType(node));
 	if (IsA(node, SQLValueFunction))
@@ -872,19 +1057,26 @@ analyze_relation(CacheDeps *deps, RangeTblEntry *rte)
 		elog(ERROR, "cache lookup failed for relation %u", rte->relid);
 	rel = (Form_pg_class) GETSTRUCT(tp);
 	if (rel->relpersistence == RELPERSISTENCE_TEMP)
-		refuse(deps, VERDICT_NEVER, "a temporary relation");
+		refuse(deps, VERDICT_NEVER,
+			   psprintf("temporary relation \"%s\"", NameStr(rel->relname)));
 	else if (rel->relkind == RELKIND_FOREIGN_TABLE)
-		refuse(deps, VERDICT_UNSAFE, "a foreign table");
+		refuse(deps, VERDICT_UNSAFE,
+			   psprintf("foreign table \"%s\"", NameStr(rel->relname)));
 	else if (rel->relkind == RELKIND_SEQUENCE)
 	{
-		refuse(deps, VERDICT_UNSAFE, "a sequence");
+		refuse(deps, VERDICT_UNSAFE,
+			   psprintf("sequence \"%s\"", NameStr(rel->relname)));
 		if (!OidIsValid(deps->sequence))
 			deps->sequence = rte->relid;
 	}
 	else if (IsCatalogRelationOid(rte->relid))
-		refuse(deps, VERDICT_UNSAFE, "a system catalog");
+		refuse(deps, VERDICT_UNSAFE,
+			   psprintf("system catalog \"%s\"", NameStr(rel->relname)));
 	else if (rel->relrowsecurity)
-		refuse(deps, VERDICT_UNSAFE, "a table with row-level security");
+		refuse(deps, VERDICT_UNSAFE,
+			   psprintf("table \"%s\" with row-level security", NameStr(rel->relname)));
+	if (rel->relpersistence != RELPERSISTENCE_TEMP)
+		note_name(deps, rel->relnamespace, NameStr(rel->relname), true);
 	ReleaseSysCache(tp);
 	deps->rtes = lappend(deps->rtes, rte);
 	deps->relids = list_append_unique_oid(deps->relids, rte->relid);
@@ -905,6 +1097,9 @@ cachepg_deps_analyze(CacheDeps *deps, const char *sql, Query *query,
 	deps->checks = NIL;
 	deps->sequence = InvalidOid;
 	deps->hidden = false;
+	deps->hidden_fn = NULL;
+	deps->names = NIL;
+	deps->names_unknown = false;
 	deps->scans = NIL;
 	deps->declared = NIL;
 	memset(&ctx, 0, sizeof(ctx));
@@ -938,7 +1133,99 @@ cachepg_deps_analyze(CacheDeps *deps, const char *sql, Query *query,
 		plan_walker((Plan *) lfirst(lc), &ctx);
 	if (deps->hidden && !declared_relations(deps))
 		refuse(deps, VERDICT_UNSAFE,
-			   "a function that may read tables out of the planner's sight (declare them in cachepg.depends_on)");
+			   psprintf("function %s(), which may read tables out of the planner's sight (declare them in cachepg.depends_on)",
+						deps->hidden_fn));
+	/* a body that is not inlined looks names up when it runs */
+	if (deps->hidden)
+		deps->names_unknown = true;
+	foreach(lc, deps->typrels)
+		note_relation_name(deps, lfirst_oid(lc));
+}
+
+/*
+ * The name slots (marks.h, MARK_NAME) a result depends on: for each object
+ * it used, its name in its own schema and in every schema of the search
+ * path (where a new object of that name may be found first, or may be a
+ * better match for a function or an operator), and its schema's name (a
+ * qualified name stops resolving when the schema is renamed or dropped).
+ * Temporary schemas are left out: their objects never mark.
+ */
+List *
+cachepg_deps_name_slots(const CacheDeps *deps)
+{
+	Oid			pathbuf[32];
+	Oid		   *path = pathbuf;
+	int			npath;
+	List	   *slots = NIL;
+	ListCell   *lc;
+	int			i;
+
+	npath = fetch_search_path_array(path, lengthof(pathbuf));
+	if (npath > (int) lengthof(pathbuf))
+	{
+		path = palloc(sizeof(Oid) * npath);
+		npath = fetch_search_path_array(path, npath);
+	}
+	foreach(lc, deps->names)
+	{
+		NameRef    *ref = lfirst(lc);
+		const char *name = NameStr(ref->name);
+
+		slots = list_append_unique_int(slots, cachepg_name_slot(ref->nspid, name));
+		if (!OidIsValid(ref->nspid))
+			continue;
+		slots = list_append_unique_int(slots,
+									   cachepg_name_slot(InvalidOid,
+														 get_namespace_name(ref->nspid)));
+		for (i = 0; i < npath; i++)
+			if (path[i] != ref->nspid)
+				slots = list_append_unique_int(slots, cachepg_name_slot(path[i], name));
+	}
+	return slots;
+}
+
+/*
+ * The names that a temporary relation or type would shadow (a session with
+ * a temporary schema looks those up there first), NUL-terminated.
+ */
+void
+cachepg_deps_shadowable(const CacheDeps *deps, StringInfo buf)
+{
+	ListCell   *lc;
+
+	foreach(lc, deps->names)
+	{
+		NameRef    *ref = lfirst(lc);
+
+		if (ref->shadowable)
+			appendBinaryStringInfo(buf, NameStr(ref->name), strlen(NameStr(ref->name)) + 1);
+	}
+}
+
+/*
+ * Whether this session has a temporary relation or type of one of the
+ * names an entry used (cachepg_deps_shadowable): the name it returns, or
+ * NULL when it may be served the entry.
+ */
+const char *
+cachepg_deps_shadowed(const char *names, uint32 len)
+{
+	Oid			tempns,
+				temptoastns;
+	const char *p = names;
+
+	GetTempNamespaceState(&tempns, &temptoastns);
+	if (!OidIsValid(tempns))
+		return NULL;
+	while (p < names + len)
+	{
+		if (OidIsValid(get_relname_relid(p, tempns)) ||
+			GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, PointerGetDatum(p),
+							ObjectIdGetDatum(tempns)))
+			return p;
+		p += strlen(p) + 1;
+	}
+	return NULL;
 }
 
 static bool

@@ -30,7 +30,22 @@ typedef struct CacheDeps
 	List	   *declared;		/* relations cachepg.depends_on named */
 	Oid			sequence;		/* a sequence read, if any */
 	bool		hidden;			/* calls functions that may read more */
+	const char *hidden_fn;		/* the first of those */
+	List	   *names;			/* NameRef: every object used, by name */
+	bool		names_unknown;	/* names are also looked up out of sight */
 } CacheDeps;
+
+/*
+ * An object a result used, as DDL marks it (marks.h, MARK_NAME): its schema
+ * (InvalidOid for a schema itself) and name, and whether a temporary
+ * object of that name would be found first (a relation or a type).
+ */
+typedef struct NameRef
+{
+	Oid			nspid;
+	bool		shadowable;
+	NameData	name;
+} NameRef;
 
 /*
  * One privilege check PostgreSQL made while it parsed, planned and ran the
@@ -80,6 +95,9 @@ extern RecheckResult cachepg_deps_lock(const char *data, const char **checks);
 extern RecheckResult cachepg_deps_permitted(const char *checks, const char *end);
 extern const char *cachepg_deps_checks(const char *data);
 extern List *cachepg_deps_relations(const CacheDeps *deps);
+extern List *cachepg_deps_name_slots(const CacheDeps *deps);
+extern void cachepg_deps_shadowable(const CacheDeps *deps, StringInfo buf);
+extern const char *cachepg_deps_shadowed(const char *names, uint32 len);
 extern List *cachepg_deps_unwatched(const CacheDeps *deps, List *rels,
 									 bool opted_in);
 

@@ -5,7 +5,17 @@
  * Every (database, relation) that a stored result depends on has a slot in
  * shared memory with a generation, a count of transactions writing it right
  * now, and the newest committed writer's XID.  Slot 0 is the global slot:
- * every entry depends on it, and DDL whose target is unclear marks it.
+ * every entry depends on it; cache_clear() and changes to roles mark it.
+ * Each database has a slot of its own (relid InvalidOid): its table mark
+ * is the database's global mark, which DDL whose target cannot be known
+ * marks; its unkeyed mark moves with every name mark of the database.
+ *
+ * Name slots are marks too, one per (database, schema, name) hashed: DDL
+ * that creates, changes, renames or drops an object of a name in a schema
+ * marks it, and an entry depends on the name slots of every object it
+ * used, in that object's schema and in each schema of its search path
+ * (where a new object of that name could be found first), plus the slot
+ * of each such schema's own name (ddl.c, deps.c).
  *
  * The protocol (README, "Freshness"):
  *
@@ -93,6 +103,7 @@ typedef struct WatchSlot
 	Mark		marks[2];		/* MARK_TABLE, MARK_UNKEYED */
 	pg_atomic_uint32 dropped;	/* 1: its relation's drop committed, so the
 								 * slot may be given to another table */
+	pg_atomic_uint64 stats[SLOT_NSTATS];	/* cache_tables' counters */
 } WatchSlot;
 
 typedef struct WatchKey
@@ -120,6 +131,7 @@ typedef struct WatchShared
 static WatchShared *wshared = NULL;
 static WatchSlot *wslots = NULL;
 static Mark *keymarks = NULL;	/* cachepg.key_slots of them */
+static Mark *namemarks = NULL;	/* CACHEPG_NAME_SLOTS of them */
 static HTAB *wmap = NULL;
 static LWLock *wlock = NULL;
 
@@ -184,7 +196,7 @@ cachepg_marks_shmem_size(void)
 {
 	return add_size(add_size(add_size(MAXALIGN(sizeof(WatchShared)),
 									  MAXALIGN(mul_size(sizeof(WatchSlot), max_slots()))),
-							 MAXALIGN(mul_size(sizeof(Mark), cachepg_key_slots))),
+							 MAXALIGN(mul_size(sizeof(Mark), cachepg_key_slots + CACHEPG_NAME_SLOTS))),
 					hash_estimate_size(max_slots(), sizeof(WatchEntry)));
 }
 
@@ -207,15 +219,17 @@ cachepg_marks_startup(void)
 {
 	bool		found;
 	HASHCTL		info;
-	int			i;
+	int			i,
+				j;
 
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	wshared = ShmemInitStruct("cachepg_watch", MAXALIGN(sizeof(WatchShared)) +
 							  MAXALIGN(mul_size(sizeof(WatchSlot), max_slots())) +
-							  MAXALIGN(mul_size(sizeof(Mark), cachepg_key_slots)),
+							  MAXALIGN(mul_size(sizeof(Mark), cachepg_key_slots + CACHEPG_NAME_SLOTS)),
 							  &found);
 	wslots = (WatchSlot *) ((char *) wshared + MAXALIGN(sizeof(WatchShared)));
 	keymarks = (Mark *) ((char *) wslots + MAXALIGN(mul_size(sizeof(WatchSlot), max_slots())));
+	namemarks = keymarks + cachepg_key_slots;
 	wlock = &(GetNamedLWLockTranche("cachepg_watch"))->lock;
 	if (!found)
 	{
@@ -231,8 +245,10 @@ cachepg_marks_startup(void)
 			init_mark(&wslots[i].marks[MARK_TABLE]);
 			init_mark(&wslots[i].marks[MARK_UNKEYED]);
 			pg_atomic_init_u32(&wslots[i].dropped, 0);
+			for (j = 0; j < SLOT_NSTATS; j++)
+				pg_atomic_init_u64(&wslots[i].stats[j], 0);
 		}
-		for (i = 0; i < cachepg_key_slots; i++)
+		for (i = 0; i < cachepg_key_slots + CACHEPG_NAME_SLOTS; i++)
 			init_mark(&keymarks[i]);
 	}
 	memset(&info, 0, sizeof(info));
@@ -253,7 +269,11 @@ ready(void)
 static inline Mark *
 mark_of(int kind, int32 idx)
 {
-	return kind == MARK_KEY ? &keymarks[idx] : &wslots[idx].marks[kind];
+	if (kind == MARK_KEY)
+		return &keymarks[idx];
+	if (kind == MARK_NAME)
+		return &namemarks[idx];
+	return &wslots[idx].marks[kind];
 }
 
 /* Whether a (kind, index) names a mark. */
@@ -262,6 +282,8 @@ mark_valid(int kind, int32 idx)
 {
 	if (kind == MARK_KEY)
 		return idx >= 0 && idx < cachepg_key_slots;
+	if (kind == MARK_NAME)
+		return idx >= 0 && idx < CACHEPG_NAME_SLOTS;
 	return (kind == MARK_TABLE || kind == MARK_UNKEYED) &&
 		idx >= 0 && idx < wshared->maxslots;
 }
@@ -501,7 +523,7 @@ holds(MarkId id)
  * Mark a table's slot or a key slot as written by this transaction (once
  * per transaction): remember it, raise the count, bump the generation.
  */
-static void
+static bool
 mark_slot_kind(int kind, int32 idx)
 {
 	MarkId		id = MARK_ID(kind, idx);
@@ -513,12 +535,16 @@ mark_slot_kind(int kind, int32 idx)
 	/* remember first: after the increment nothing may fail */
 	hash_search(xact_marks, &id, HASH_ENTER, &found);
 	if (found)
-		return;
+		return false;
 	xact_nmarks++;
 	pg_atomic_fetch_add_u32(&m->inflight, 1);
 	bump_mark(m);
 	if (kind == MARK_TABLE)
+	{
 		cachepg_count(CC_INVALIDATIONS, 1);
+		cachepg_slot_count(idx, SLOT_INVALIDATIONS);
+	}
+	return true;
 }
 
 /* Mark both marks of a table's slot. */
@@ -551,19 +577,98 @@ cachepg_invalidate_all(void)
 }
 
 /*
- * DDL whose target is unclear (or that may change how a type hashes: an
- * operator class, a cast, a function): every entry is stale.  Writers in
- * flight that marked keys hashed the old way, so they mark their tables
- * unkeyed before they commit (see pre_commit_escalate).
+ * This database's slot (relid InvalidOid): its table mark is the
+ * database's global mark, its unkeyed mark moves with every name mark.
+ * The global slot when the table of slots is full.  A database is never
+ * dropped while a backend is connected to it: looked up once.
+ */
+int32
+cachepg_db_slot(void)
+{
+	static int32 db_slot = -1;
+
+	if (db_slot < 0)
+	{
+		int32		s = slot_lookup(InvalidOid, true);
+
+		if (s < 0)
+			return CACHEPG_GLOBAL_SLOT;
+		db_slot = s;
+	}
+	return db_slot;
+}
+
+/*
+ * DDL whose target cannot be known (or that may change how a type hashes:
+ * an operator class, a cast, a C function): every entry of this database
+ * is stale.  Writers in flight that marked keys hashed the old way, so
+ * they mark their tables unkeyed before they commit (see
+ * pre_commit_escalate).
  */
 void
 cachepg_mark_global(void)
 {
 	if (cachepg_marks_can_mark())
 	{
+		mark_slot(cachepg_db_slot());
+		pg_atomic_fetch_add_u64(&wshared->hash_epoch, 1);
+	}
+}
+
+/*
+ * A change to roles (memberships, attributes, parameter privileges):
+ * every entry of every database is stale.
+ */
+void
+cachepg_mark_cluster(void)
+{
+	if (cachepg_marks_can_mark())
+	{
 		mark_slot(CACHEPG_GLOBAL_SLOT);
 		pg_atomic_fetch_add_u64(&wshared->hash_epoch, 1);
 	}
+}
+
+/*
+ * The name slot of an object named name in schema nspid of this database
+ * (nspid InvalidOid: a schema named name).  Different names may share a
+ * slot: that only invalidates more.
+ */
+int32
+cachepg_name_slot(Oid nspid, const char *name)
+{
+	uint32		h;
+
+	h = hash_combine(hash_bytes_uint32((uint32) MyDatabaseId),
+					 hash_bytes_uint32((uint32) nspid));
+	h = hash_combine(h, hash_bytes((const unsigned char *) name, strlen(name)));
+	return (int32) (h % (uint32) CACHEPG_NAME_SLOTS);
+}
+
+/*
+ * DDL creates, changes, renames or drops an object named name in schema
+ * nspid (InvalidOid: the schema name itself), before it commits: entries
+ * that used such a name there, or could find one there first, are stale,
+ * and so are loads under way in this database (their plans may have
+ * resolved names before this mark: see load_plan in run.c).
+ */
+void
+cachepg_mark_name(Oid nspid, const char *name)
+{
+	if (!cachepg_marks_can_mark() || name == NULL)
+		return;
+	mark_slot_kind(MARK_NAME, cachepg_name_slot(nspid, name));
+	/* a transaction's DDL counts once, however many names it marks */
+	if (mark_slot_kind(MARK_UNKEYED, cachepg_db_slot()))
+		cachepg_count(CC_INVALIDATIONS, 1);
+}
+
+/* Count one event for a table's slot (cache_tables). */
+void
+cachepg_slot_count(int32 slot, int stat)
+{
+	if (ready() && slot > CACHEPG_GLOBAL_SLOT && slot < wshared->maxslots)
+		pg_atomic_fetch_add_u64(&wslots[slot].stats[stat], 1);
 }
 
 /*
@@ -633,6 +738,32 @@ void
 cachepg_mark_relation(Oid relid)
 {
 	mark_tree(relid, -1);
+}
+
+/*
+ * DDL changes or drops relid (ddl.c): mark it and its ancestors, those
+ * that have a slot.  A relation without one is read by no entry and no
+ * load that could still store: the DDL marks the relation's name too,
+ * which moves this database's name mark, and a load stores only if that
+ * did not move since before it planned (run.c).  So DDL takes no slot.
+ */
+void
+cachepg_mark_relation_ddl(Oid relid)
+{
+	List	   *rels;
+	ListCell   *lc;
+
+	if (!cachepg_marks_can_mark())
+		return;
+	rels = lcons_oid(relid, cachepg_relation_ancestors(relid));
+	foreach(lc, rels)
+	{
+		int32		s = slot_lookup(lfirst_oid(lc), false);
+
+		if (s >= 0)
+			mark_slot(s);
+	}
+	list_free(rels);
 }
 
 /*
@@ -1175,9 +1306,10 @@ cachepg_tables(PG_FUNCTION_ARGS)
 	LWLockRelease(wlock);
 	for (i = 0; i < n; i++)
 	{
-		Datum		values[6];
-		bool		nulls[6] = {0};
+		Datum		values[10];
+		bool		nulls[10] = {0};
 		uint64		last;
+		int			j;
 
 		if (i != CACHEPG_GLOBAL_SLOT && !OidIsValid(rels[i]))
 			continue;
@@ -1209,6 +1341,8 @@ cachepg_tables(PG_FUNCTION_ARGS)
 				relation_close(rel, AccessShareLock);
 			}
 		}
+		for (j = 0; j < SLOT_NSTATS; j++)
+			values[6 + j] = Int64GetDatum((int64) pg_atomic_read_u64(&wslots[i].stats[j]));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	pfree(rels);

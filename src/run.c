@@ -43,6 +43,7 @@
 
 #include "blob.h"
 #include "cachepg.h"
+#include "ddl.h"
 #include "deps.h"
 #include "keydeps.h"
 #include "marks.h"
@@ -58,6 +59,7 @@ PG_FUNCTION_INFO_V1(cachepg_get_or_run_as);
 PG_FUNCTION_INFO_V1(cachepg_get_or_run_jsonb);
 PG_FUNCTION_INFO_V1(cachepg_invalidate);
 PG_FUNCTION_INFO_V1(cachepg_clear);
+PG_FUNCTION_INFO_V1(cachepg_explain);
 
 /* One call, as the caller made it. */
 typedef struct CacheCall
@@ -87,6 +89,18 @@ typedef struct CacheReceiver
 	MemoryContext rowcxt;
 	bool		got_row;
 } CacheReceiver;
+
+/*
+ * A call's result was not stored: say why when cachepg.notice_not_stored
+ * asks for it (cache_explain() says it on demand).
+ */
+static void
+not_stored(const char *reason)
+{
+	if (cachepg_notice_not_stored)
+		ereport(NOTICE,
+				(errmsg("cachepg did not store this result: %s", reason)));
+}
 
 static bool notice_not_loaded = false;
 static bool notice_disabled = false;
@@ -208,9 +222,6 @@ collect_call(FunctionCallInfo fcinfo, int form, int first, CacheCall *call)
 static bool
 cache_usable(void)
 {
-	Oid			tempns,
-				temptoastns;
-
 	if (!cachepg_store_ready())
 	{
 		if (!notice_not_loaded)
@@ -222,7 +233,9 @@ cache_usable(void)
 	}
 	if (!cachepg_enabled)
 	{
-		if (!notice_disabled)
+		if (cachepg_notice_not_stored)
+			not_stored("cachepg.enabled is off");
+		else if (!notice_disabled)
 			ereport(NOTICE,
 					(errmsg("cachepg.enabled is off, so query results are not cached")));
 		notice_disabled = true;
@@ -236,13 +249,7 @@ cache_usable(void)
 	if (RecoveryInProgress())
 	{
 		cachepg_count(CC_STANDBY, 1);
-		return false;
-	}
-	/* with a temp schema, names may resolve differently than for others */
-	GetTempNamespaceState(&tempns, &temptoastns);
-	if (OidIsValid(tempns))
-	{
-		cachepg_count(CC_BYPASSED, 1);
+		not_stored("the server is a hot standby");
 		return false;
 	}
 	return true;
@@ -310,42 +317,69 @@ keygens_current(const BlobHeader *h, const CacheKey *key)
 		cachepg_keygen(key->qhash) == h->keygen_q;
 }
 
-/* Serve a hit; false means miss (absent, expired, other key, or stale). */
-static bool
-serve_hit(CacheCall *call, CacheKey *key)
+/* Count one event for every table an entry's marks name (cache_tables). */
+static void
+count_tables(const char *data, int32 n, int stat)
+{
+	int32		db = cachepg_db_slot();
+	int32		i;
+
+	for (i = 0; i < n; i++)
+	{
+		CacheMark	m;
+
+		memcpy(&m, data + i * sizeof(CacheMark), sizeof(CacheMark));
+		if ((m.kind == MARK_TABLE || m.kind == MARK_UNKEYED) && m.slot != db)
+			cachepg_slot_count(m.slot, stat);
+	}
+}
+
+/*
+ * The entry of key if this caller may be served it now (a copy of its
+ * bytes, *stored its row shape), else NULL: absent, expired, another key,
+ * shadowed by a temporary object, stale (then removed), denied, or newer
+ * than an old snapshot may see.
+ */
+static char *
+valid_entry(CacheKey *key, TupleDesc *stored, int32 *slotno)
 {
 	Size		size;
-	int32		slotno;
 	char	   *blob;
 	BlobHeader *h;
-	TupleDesc	stored = NULL;
 	bool		stale;
 	RecheckResult recheck;
 	const char *checks;
 
-	blob = cachepg_lookup(key->hash, GetCurrentTimestamp(), &size, &slotno);
+	*stored = NULL;
+	blob = cachepg_lookup(key->hash, GetCurrentTimestamp(), &size, slotno);
 	if (blob == NULL)
-		return false;
+		return NULL;
 	h = (BlobHeader *) blob;
 	if (h->keylen != (uint32) key->buf.len ||
 		memcmp(blob + BLOB_KEYOFF, key->buf.data, key->buf.len) != 0 ||
-		((h->flags & BLOB_OPTED_IN) && !cachepg_store_uncacheable))
+		((h->flags & BLOB_OPTED_IN) && !cachepg_store_uncacheable) ||
+		cachepg_session_has_temp_children() ||
+		cachepg_deps_shadowed(blob + h->nameoff, h->namelen) != NULL)
 	{
-		/* another key, or one only callers who opted in may be served */
+		/*
+		 * another key, one only callers who opted in may be served, or a
+		 * temporary object of this session takes one of its names (or
+		 * makes its parent tables read more)
+		 */
 		pfree(blob);
-		return false;
+		return NULL;
 	}
 	/* locks first, then the generations, then the privileges */
 	if (!keygens_current(h, key) ||
 		cachepg_deps_lock(blob + h->depoff, &checks) == RECHECK_STALE ||
 		!marks_current(blob + h->markoff, h->nmarks) ||
-		(stored = cachepg_result_desc(blob + h->rowoff, &stale)) == NULL ||
-		!layout_unchanged(stored, blob + h->typeoff, h->typelen) ||
+		(*stored = cachepg_result_desc(blob + h->rowoff, &stale)) == NULL ||
+		!layout_unchanged(*stored, blob + h->typeoff, h->typelen) ||
 		(recheck = cachepg_deps_permitted(checks, blob + h->depoff + h->deplen)) == RECHECK_STALE)
 	{
 		cachepg_remove_hash(key->hash);
 		pfree(blob);
-		return false;
+		return NULL;
 	}
 	if (recheck == RECHECK_DENIED)
 	{
@@ -355,16 +389,29 @@ serve_hit(CacheCall *call, CacheKey *key)
 		 * it), exactly as a direct run would.
 		 */
 		pfree(blob);
-		return false;
+		return NULL;
 	}
 	if (IsolationUsesXactSnapshot() &&
 		!marks_seen_by(blob + h->markoff, h->nmarks, GetTransactionSnapshot()))
 	{
 		/* fresh for others, but newer than what this snapshot may see */
 		pfree(blob);
-		return false;
+		return NULL;
 	}
+	return blob;
+}
 
+/* Serve a hit; false means miss. */
+static bool
+serve_hit(CacheCall *call, CacheKey *key)
+{
+	int32		slotno;
+	TupleDesc	stored;
+	char	   *blob = valid_entry(key, &stored, &slotno);
+	BlobHeader *h = (BlobHeader *) blob;
+
+	if (blob == NULL)
+		return false;
 	if (call->form == CACHEPG_FORM_JSONB)
 	{
 		bool		isnull;
@@ -382,6 +429,7 @@ serve_hit(CacheCall *call, CacheKey *key)
 		cachepg_result_to_store(blob + h->rowoff, stored, call->caller, map,
 								call->ts);
 	}
+	count_tables(blob + h->markoff, h->nmarks, SLOT_HITS);
 	pfree(blob);
 	cachepg_served(slotno, key->hash);
 	return true;
@@ -550,11 +598,13 @@ report_unwatched(List *unwatched)
 			continue;
 		}
 		ask = cachepg_auto_watch && may_read(r);
-		ereport(NOTICE,
-				(errmsg("cachepg did not store this result: table \"%s\" is not watched", name),
-				 ask ?
-				 errhint("A background worker will watch it shortly; the table's owner can also run SELECT cache_watch('%s').", name) :
-				 errhint("The table's owner can run SELECT cache_watch('%s').", name)));
+		/* quiet by default when a worker will watch it: that resolves itself */
+		if (!ask || cachepg_notice_not_stored)
+			ereport(NOTICE,
+					(errmsg("cachepg did not store this result: table \"%s\" is not watched", name),
+					 ask ?
+					 errhint("A background worker will watch it shortly; the table's owner can also run SELECT cache_watch('%s').", name) :
+					 errhint("The table's owner can run SELECT cache_watch('%s').", name)));
 		if (ask)
 			cachepg_request_watch(r);
 	}
@@ -612,6 +662,7 @@ xact_may_store(void)
 	if (TransactionIdIsValid(GetTopTransactionIdIfAny()))
 	{
 		cachepg_count(CC_WRITE_CONFLICTS, 1);
+		not_stored("this transaction has written (it holds a transaction ID)");
 		return false;
 	}
 	return true;
@@ -639,8 +690,12 @@ typedef struct Load
 	StringInfoData marks;
 	StringInfoData depsum;		/* what cache_entries shows: (relid, keys) */
 	int			nkeymarks;
-	CacheMark	global;
+	CacheMark	global;			/* every database's */
 	bool		global_ok;
+	CacheMark	dbglobal;		/* this database's */
+	bool		dbglobal_ok;
+	CacheMark	dbnames;		/* any name in this database */
+	bool		dbnames_ok;
 	uint64		keygen_sql;
 	uint64		keygen_q;
 	uint64		reanalyses_before;
@@ -651,11 +706,14 @@ typedef struct Load
 } Load;
 
 /*
- * Phase 1, plan: read the global mark and the cache_invalidate()
- * generations (DDL of unclear target that ended is then seen by the
- * planner; cache_clear() and cache_invalidate() calls that start from now
- * on keep this load from being served), prepare the statement, check it,
- * and learn from the final plan what the result depends on.
+ * Phase 1, plan: read the global marks, the database's name mark and the
+ * cache_invalidate() generations (DDL that ended is then seen by the
+ * planner; DDL, cache_clear() and cache_invalidate() calls that start from
+ * now on keep this load from being stored), prepare the statement, check
+ * it, and learn from the final plan what the result depends on.  Names
+ * resolve while the statement is planned, before the marks of the names
+ * it used can be known: a name marked in this database from now until the
+ * store (the database's name mark moves) keeps it from being stored.
  */
 static void
 load_plan(Load *ld)
@@ -676,7 +734,11 @@ load_plan(Load *ld)
 	}
 	if (ld->key != NULL)
 	{
+		int32		db = cachepg_db_slot();
+
 		ld->global_ok = cachepg_read_mark(MARK_TABLE, CACHEPG_GLOBAL_SLOT, &ld->global);
+		ld->dbglobal_ok = cachepg_read_mark(MARK_TABLE, db, &ld->dbglobal);
+		ld->dbnames_ok = cachepg_read_mark(MARK_UNKEYED, db, &ld->dbnames);
 		ld->keygen_sql = cachepg_keygen(ld->key->sqlhash);
 		ld->keygen_q = cachepg_keygen(ld->key->qhash);
 		AcceptInvalidationMessages();
@@ -689,7 +751,7 @@ load_plan(Load *ld)
 
 	if (call->form == CACHEPG_FORM_JSONB)
 		cachepg_result_check_names(ld->ps->resultDesc);
-	else
+	else if (call->caller != NULL)	/* NULL: cache_explain() */
 		cachepg_result_check_desc(ld->ps->resultDesc, call->caller, &ld->map);
 
 	ld->exec_plan = ld->plan;
@@ -738,6 +800,16 @@ load_plan(Load *ld)
 	}
 }
 
+/* Why the storability rules refuse a result (README, "What is stored"). */
+static const char *
+verdict_reason(const CacheDeps *deps)
+{
+	if (deps->verdict == VERDICT_NEEDS_TTL)
+		return psprintf("it uses %s, so it is stored only under an explicit ttl",
+						deps->reason);
+	return psprintf("it uses %s", deps->reason);
+}
+
 /* Say why a result the rules refuse is not stored. */
 static void
 report_uncacheable(const CacheDeps *deps)
@@ -746,6 +818,7 @@ report_uncacheable(const CacheDeps *deps)
 	ereport(DEBUG1,
 			(errmsg("cachepg: result not stored: the query uses %s",
 					deps->reason)));
+	not_stored(verdict_reason(deps));
 	if (OidIsValid(deps->sequence) && !notice_sequence)
 	{
 		/* a common surprise, so said once per session */
@@ -856,12 +929,17 @@ load_read_marks(Load *ld)
 	if (prepared_block_stores(ld->checks))
 	{
 		cachepg_count(CC_WRITE_CONFLICTS, 1);
+		not_stored("a prepared transaction may have written what it read");
 		return;
 	}
 	initStringInfo(&ld->marks);
-	if (!keep_mark(ld, &ld->global, ld->global_ok, old_snapshot))
+	if (!keep_mark(ld, &ld->global, ld->global_ok, old_snapshot) ||
+		!keep_mark(ld, &ld->dbglobal, ld->dbglobal_ok, old_snapshot) ||
+		(ld->deps.names_unknown ?
+		 !keep_mark(ld, &ld->dbnames, ld->dbnames_ok, old_snapshot) : !ld->dbnames_ok))
 	{
 		cachepg_count(CC_WRITE_CONFLICTS, 1);
+		not_stored("DDL was under way");
 		return;
 	}
 
@@ -876,8 +954,10 @@ load_read_marks(Load *ld)
 		if (slot < 0)
 		{
 			cachepg_count(CC_STORE_FAILURES, 1);
+			not_stored("every slot of cachepg.max_tables is in use");
 			return;
 		}
+		cachepg_slot_count(slot, SLOT_MISSES);
 		rm[n].relid = lfirst_oid(lc);
 		rm[n].clear[MARK_TABLE] = cachepg_read_mark(MARK_TABLE, slot, &rm[n].mark[MARK_TABLE]);
 		rm[n].clear[MARK_UNKEYED] = cachepg_read_mark(MARK_UNKEYED, slot, &rm[n].mark[MARK_UNKEYED]);
@@ -910,9 +990,17 @@ load_read_marks(Load *ld)
 			ld->nkeymarks++;
 		}
 	}
+	foreach(lc, cachepg_deps_name_slots(&ld->deps))
+	{
+		CacheMark	m;
+		bool		clear = cachepg_read_mark(MARK_NAME, lfirst_int(lc), &m);
+
+		ok &= keep_mark(ld, &m, clear, old_snapshot);
+	}
 	if (!ok)
 	{
 		cachepg_count(CC_WRITE_CONFLICTS, 1);
+		not_stored("a write or DDL to what it read was under way");
 		return;
 	}
 	ld->store = true;
@@ -945,6 +1033,9 @@ load_begin_entry(Load *ld)
 	hdr->nparams = ld->call->nparams;
 	hdr->keygen_sql = ld->keygen_sql;
 	hdr->keygen_q = ld->keygen_q;
+	hdr->nameoff = blob->len;
+	cachepg_deps_shadowable(&ld->deps, blob);
+	hdr->namelen = blob->len - hdr->nameoff;
 	hdr->typeoff = blob->len;
 	appendBinaryStringInfo(blob, ld->layout.data, ld->layout.len);
 	hdr->typelen = ld->layout.len;
@@ -1021,6 +1112,7 @@ load_check(Load *ld)
 	if (ld->writer.too_large || (Size) blob->len > entry_limit())
 	{
 		cachepg_count(CC_TOO_LARGE, 1);
+		not_stored("it is larger than cachepg.max_entry_size or the cache");
 		return false;
 	}
 	if (handled_error ||
@@ -1034,9 +1126,11 @@ load_check(Load *ld)
 		cachepg_count(CC_UNCACHEABLE, 1);
 		ereport(DEBUG1,
 				(errmsg("cachepg: result not stored: an error was handled while computing it, or its privilege checks cannot be replayed")));
+		not_stored("an error was handled while computing it, or its privilege checks cannot be replayed");
 		return false;
 	}
 	if (!marks_current(blob->data + hdr->markoff, hdr->nmarks) ||
+		!cachepg_mark_current(&ld->dbnames) ||
 		!keygens_current(hdr, ld->key) ||
 		!xact_may_store() || reanalyses != ld->reanalyses_before)
 	{
@@ -1046,6 +1140,7 @@ load_check(Load *ld)
 		 * again, from a tree its dependencies did not come from.
 		 */
 		cachepg_count(CC_WRITE_CONFLICTS, 1);
+		not_stored("a write, DDL or invalidation touched what it read while it ran");
 		return false;
 	}
 	return true;
@@ -1075,10 +1170,12 @@ load_store(Load *ld)
 	 */
 	if (ld->nkeymarks > 0)
 		cachepg_count(CC_KEY_STORES, 1);
-	cachepg_insert(&info, ld->blob.data, ld->blob.len,
-				   cachepg_result_row_bytes(&ld->writer) + hdr->sqllen +
-				   hdr->paramlen + hdr->deplen +
-				   (hdr->nmarks - 1) * sizeof(CacheMark));
+	count_tables(ld->blob.data + hdr->markoff, hdr->nmarks, SLOT_STORES);
+	if (!cachepg_insert(&info, ld->blob.data, ld->blob.len,
+						cachepg_result_row_bytes(&ld->writer) + hdr->sqllen +
+						hdr->paramlen + hdr->deplen +
+						(hdr->nmarks - 1) * sizeof(CacheMark)))
+		not_stored("the cache did not admit it (full, or its key is asked for less than what it would evict)");
 }
 
 /*
@@ -1271,4 +1368,164 @@ cachepg_clear(PG_FUNCTION_ARGS)
 	/* first, so that a load under way cannot store or serve what it had */
 	cachepg_invalidate_all();
 	PG_RETURN_INT64((int64) cachepg_remove_matching(match_all, NULL));
+}
+
+/* Why results reading a table that is not watched are not stored. */
+static const char *
+unwatched_reason(Oid relid)
+{
+	char	   *name = get_rel_name(relid);
+	char		kind = get_rel_relkind(relid);
+
+	if (name == NULL)
+		return "a relation it read was dropped";
+	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
+		return psprintf("\"%s\" cannot be watched", name);
+	if (cachepg_auto_watch && may_read(relid))
+		return psprintf("table \"%s\" is not watched yet (a background worker will watch it shortly)", name);
+	return psprintf("table \"%s\" is not watched (its owner can run SELECT cache_watch('%s'))",
+					name, name);
+}
+
+/*
+ * cache_explain(sql [, params...]) RETURNS TABLE (cacheable, reason,
+ * dependencies, ttl, stored): what a cache_get_or_run() call of this query
+ * would do, planned but never run nor stored.  reason is the first rule
+ * that keeps it from being stored (README, "What is stored"); the
+ * dependencies are the relations it reads and whether by key or whole;
+ * stored says whether an entry of it (any form) may be served to this
+ * caller now.
+ */
+Datum
+cachepg_explain(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	CacheCall	call;
+	CacheKey	key;
+	CheckRecorder checks;
+	Load		ld;
+	Datum		values[5];
+	bool		nulls[5] = {0};
+	const char *reason = NULL;
+	bool		stored = false;
+	List	   *deps = NIL;
+	static const int forms[] = {CACHEPG_FORM_RECORD, CACHEPG_FORM_TYPED, CACHEPG_FORM_JSONB};
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	memset(&call, 0, sizeof(call));
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("query text must not be null")));
+	call.sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	call.sqllen = strlen(call.sql);
+	call.form = CACHEPG_FORM_RECORD;
+	call.cxt = CurrentMemoryContext;
+	call.ttl = cachepg_default_ttl;
+	collect_params(fcinfo, 1, &call);
+
+	if (!cachepg_store_ready())
+		reason = "cachepg is not loaded through shared_preload_libraries";
+	else if (!cachepg_enabled)
+		reason = "cachepg.enabled is off";
+	else if (RecoveryInProgress())
+		reason = "the server is a hot standby";
+
+	memset(&ld, 0, sizeof(ld));
+	ld.call = &call;
+	ld.key = NULL;
+	if (reason == NULL)
+	{
+		int			i;
+
+		AcceptInvalidationMessages();
+		for (i = 0; i < lengthof(forms) && !stored; i++)
+		{
+			TupleDesc	shape;
+			int32		slotno;
+			char	   *blob;
+
+			cachepg_build_key(&key, forms[i], call.sql, call.sqllen,
+							  call.params, call.nparams, true);
+			blob = valid_entry(&key, &shape, &slotno);
+			if (blob != NULL)
+			{
+				stored = true;
+				pfree(blob);
+			}
+		}
+		ld.key = &key;
+	}
+
+	cachepg_checks_push(&checks);
+	checks.paused = true;		/* nothing is stored */
+	PG_TRY();
+	{
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		ld.checks = &checks;
+		load_plan(&ld);
+		if (ld.key != NULL)
+		{
+			List	   *keyslots;
+			bool		opted_in;
+			List	   *unwatched;
+			int			i;
+
+			if (!may_store(&ld.deps, &call, &opted_in))
+				reason = verdict_reason(&ld.deps);
+			else if (TransactionIdIsValid(GetTopTransactionIdIfAny()))
+				reason = "this transaction has written (it holds a transaction ID)";
+			else if ((unwatched = cachepg_deps_unwatched(&ld.deps,
+														 cachepg_deps_relations(&ld.deps),
+														 opted_in)) != NIL)
+				reason = unwatched_reason(linitial_oid(unwatched));
+			else if (opted_in)
+				reason = NULL;	/* stored, at the caller's risk */
+			granularity(&ld, &keyslots);
+			for (i = 0; i < ld.depsum.len / (int) (2 * sizeof(int32)); i++)
+			{
+				int32		sum[2];
+				char	   *name;
+
+				memcpy(sum, ld.depsum.data + i * sizeof(sum), sizeof(sum));
+				name = get_rel_name((Oid) sum[0]);
+				if (name == NULL)
+					continue;
+				name = quote_qualified_identifier(get_namespace_name(get_rel_namespace((Oid) sum[0])),
+												  name);
+				deps = lappend(deps, sum[1] < 0 ?
+							   psprintf("%s (table)", name) :
+							   psprintf("%s (%d key%s)", name, sum[1], sum[1] == 1 ? "" : "s"));
+			}
+		}
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		cachepg_checks_pop(&checks);
+	}
+	PG_END_TRY();
+
+	values[0] = BoolGetDatum(reason == NULL);
+	if (reason == NULL)
+		nulls[1] = true;
+	else
+		values[1] = CStringGetTextDatum(reason);
+	if (ld.key == NULL)
+		nulls[2] = true;
+	else
+	{
+		Datum	   *elems = palloc(sizeof(Datum) * Max(list_length(deps), 1));
+		ListCell   *lc;
+		int			n = 0;
+
+		foreach(lc, deps)
+			elems[n++] = CStringGetTextDatum((char *) lfirst(lc));
+		values[2] = PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+	}
+	values[3] = Int32GetDatum(call.ttl);
+	values[4] = BoolGetDatum(stored);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }

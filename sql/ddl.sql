@@ -1,0 +1,331 @@
+-- What DDL invalidates (issue 11): exactly what it can change.  Statements
+-- that change nothing keep every entry; a new object invalidates only the
+-- results that could now resolve a name to it; a changed, renamed or
+-- dropped object only the results that used it; temporary objects and
+-- pooled sessions with temporary tables keep the cache; cache_explain()
+-- says why a query is or is not stored.
+SELECT cache_clear() >= 0 AS cleared;
+CREATE FUNCTION dprobe(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  h0 bigint; s0 bigint; h1 bigint; s1 bigint; r text;
+BEGIN
+  SELECT hits, stores INTO h0, s0 FROM cache_stats();
+  SELECT string_agg(x, ',') INTO r FROM cache_get_or_run(q, 0) AS t(x text);
+  SELECT hits, stores INTO h1, s1 FROM cache_stats();
+  RETURN coalesce(r, '<null>') || CASE WHEN h1 > h0 THEN ' (hit)' WHEN s1 > s0 THEN ' (stored)'
+                   ELSE ' (not stored)' END;
+END $$;
+CREATE TABLE items (id int PRIMARY KEY, v text);
+INSERT INTO items VALUES (1, 'one'), (2, 'two');
+SELECT cache_watch('items');
+CREATE TABLE gone (id int);
+SELECT cache_watch('gone');
+CREATE SEQUENCE items_seq;
+
+-- 1. Statements that change nothing invalidate nothing.
+SELECT dprobe('SELECT v FROM items WHERE id = 1');
+SELECT dprobe('SELECT count(*)::text FROM items');
+SELECT invalidations AS inv0 FROM cache_stats() \gset
+CREATE TABLE IF NOT EXISTS items (id int);
+CREATE SCHEMA IF NOT EXISTS public;
+CREATE INDEX IF NOT EXISTS items_pkey ON items (id);
+CREATE SEQUENCE IF NOT EXISTS items_seq START 1;
+DROP TABLE IF EXISTS no_such_table;
+DROP VIEW IF EXISTS no_such_view;
+DROP FUNCTION IF EXISTS no_such_function(int);
+DROP TYPE IF EXISTS no_such_type;
+DROP SCHEMA IF EXISTS no_such_schema;
+ALTER TABLE IF EXISTS no_such_table ADD COLUMN x int;
+SELECT invalidations - :inv0 AS invalidated FROM cache_stats();
+SELECT dprobe('SELECT v FROM items WHERE id = 1');
+SELECT dprobe('SELECT count(*)::text FROM items');
+
+-- 2. Routine DDL of other objects keeps the entries: new tables, schemas,
+-- functions and views, replacing and dropping ones no entry used,
+-- partition rotation, default privileges, roles.
+CREATE TABLE audit (id int);
+CREATE SCHEMA app;
+CREATE TABLE app.audit (id int);
+CREATE FUNCTION other_fn() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1';
+CREATE OR REPLACE FUNCTION other_fn() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 2';
+CREATE VIEW other_view AS SELECT 1 AS one;
+CREATE OR REPLACE VIEW other_view AS SELECT 2 AS one;
+CREATE TABLE events (at date, n int) PARTITION BY RANGE (at);
+CREATE TABLE events_2026_11 PARTITION OF events FOR VALUES FROM ('2026-11-01') TO ('2026-12-01');
+CREATE TABLE events_2026_12 PARTITION OF events FOR VALUES FROM ('2026-12-01') TO ('2027-01-01');
+ALTER TABLE events DETACH PARTITION events_2026_11;
+DROP TABLE events_2026_11;
+ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC;
+ALTER DEFAULT PRIVILEGES REVOKE SELECT ON TABLES FROM PUBLIC;
+CREATE ROLE ddl_role;
+GRANT SELECT ON items TO ddl_role;
+REVOKE SELECT ON items FROM ddl_role;
+DROP ROLE ddl_role;
+COMMENT ON TABLE items IS 'items';
+CREATE INDEX ON items (v);
+DROP TABLE audit, app.audit;
+DROP FUNCTION other_fn();
+DROP VIEW other_view;
+SELECT dprobe('SELECT v FROM items WHERE id = 1');
+SELECT dprobe('SELECT count(*)::text FROM items');
+
+-- 3. A new object found first through search_path is seen at once.
+CREATE SCHEMA early;
+SET search_path = early, public;
+SELECT dprobe('SELECT count(*)::text FROM items');
+SELECT dprobe('SELECT count(*)::text FROM items');
+CREATE TABLE early.items (id int, v text);
+SELECT cache_watch('early.items');
+SELECT dprobe('SELECT count(*)::text FROM items');
+DROP TABLE early.items;
+SELECT dprobe('SELECT count(*)::text FROM items');
+SELECT dprobe('SELECT count(*)::text FROM items');
+-- a function of the same name earlier in the path
+CREATE FUNCTION public.label(int) RETURNS text LANGUAGE sql IMMUTABLE AS $$SELECT 'public ' || $1$$;
+SELECT dprobe('SELECT label(id) FROM items WHERE id = 1');
+SELECT dprobe('SELECT label(id) FROM items WHERE id = 1');
+CREATE FUNCTION early.label(int) RETURNS text LANGUAGE sql IMMUTABLE AS $$SELECT 'early ' || $1$$;
+SELECT dprobe('SELECT label(id) FROM items WHERE id = 1');
+-- a better match in a later schema (functions compete across the path)
+CREATE FUNCTION public.kind(numeric) RETURNS text LANGUAGE sql IMMUTABLE AS $$SELECT 'numeric'$$;
+SELECT dprobe('SELECT kind(id) FROM items WHERE id = 1');
+SELECT dprobe('SELECT kind(id) FROM items WHERE id = 1');
+CREATE FUNCTION public.kind(int) RETURNS text LANGUAGE sql IMMUTABLE AS $$SELECT 'int'$$;
+SELECT dprobe('SELECT kind(id) FROM items WHERE id = 1');
+-- a type of the same name earlier in the path
+CREATE DOMAIN public.amount AS numeric(6,0);
+SELECT dprobe('SELECT (''1.4''::amount + id)::text FROM items WHERE id = 1');
+SELECT dprobe('SELECT (''1.4''::amount + id)::text FROM items WHERE id = 1');
+CREATE DOMAIN early.amount AS numeric(6,1);
+SELECT dprobe('SELECT (''1.4''::amount + id)::text FROM items WHERE id = 1');
+-- an operator of the same name earlier in the path
+CREATE FUNCTION early.concat_bang(text, text) RETURNS text LANGUAGE sql IMMUTABLE
+  AS $$SELECT pg_catalog.textcat(pg_catalog.textcat($1, '!'), $2)$$;
+SET search_path = early, pg_catalog, public;
+SELECT dprobe('SELECT v || ''x'' FROM items WHERE id = 1');
+SELECT dprobe('SELECT v || ''x'' FROM items WHERE id = 1');
+CREATE OPERATOR early.|| (LEFTARG = text, RIGHTARG = text, FUNCTION = early.concat_bang);
+SELECT dprobe('SELECT v || ''x'' FROM items WHERE id = 1');
+DROP OPERATOR early.|| (text, text);
+SELECT dprobe('SELECT v || ''x'' FROM items WHERE id = 1');
+-- a new schema that "$user" now names
+SET search_path = "$user", public;
+CREATE TABLE public.who (n text);
+INSERT INTO public.who VALUES ('public');
+SELECT cache_watch('public.who');
+SELECT dprobe('SELECT n FROM who');
+SELECT dprobe('SELECT n FROM who');
+CREATE SCHEMA AUTHORIZATION CURRENT_USER;
+SELECT format('CREATE TABLE %I.who (n text)', current_user) \gexec
+SELECT format('INSERT INTO %I.who VALUES (''mine'')', current_user) \gexec
+SELECT format('SELECT cache_watch(''%I.who'')', current_user) \gexec
+SELECT dprobe('SELECT n FROM who');
+SELECT format('DROP SCHEMA %I CASCADE', current_user) \gexec
+SELECT dprobe('SELECT n FROM who');
+RESET search_path;
+DROP SCHEMA early CASCADE;
+
+-- 4. A changed, renamed or dropped object invalidates what used it, and
+-- only that.
+CREATE FUNCTION d_twice(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 * 2';
+SELECT dprobe('SELECT d_twice(id)::text FROM items WHERE id = 1');
+SELECT dprobe('SELECT d_twice(id)::text FROM items WHERE id = 1');
+CREATE OR REPLACE FUNCTION d_twice(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 * 3';
+SELECT dprobe('SELECT d_twice(id)::text FROM items WHERE id = 1');
+SELECT dprobe('SELECT v FROM items WHERE id = 1');
+ALTER FUNCTION d_twice(int) RENAME TO d_thrice;
+SELECT dprobe('SELECT d_twice(id)::text FROM items WHERE id = 1');
+ALTER FUNCTION d_thrice(int) RENAME TO d_twice;
+SELECT dprobe('SELECT d_twice(id)::text FROM items WHERE id = 1');
+SELECT dprobe('SELECT d_twice(id)::text FROM items WHERE id = 1');
+DROP FUNCTION d_twice(int);
+SELECT dprobe('SELECT d_twice(id)::text FROM items WHERE id = 1');
+SELECT dprobe('SELECT v FROM items WHERE id = 1');
+-- a replaced view
+CREATE VIEW items_v AS SELECT id, v FROM items;
+SELECT dprobe('SELECT v FROM items_v WHERE id = 1');
+SELECT dprobe('SELECT v FROM items_v WHERE id = 1');
+CREATE OR REPLACE VIEW items_v AS SELECT id, upper(v) AS v FROM items;
+SELECT dprobe('SELECT v FROM items_v WHERE id = 1');
+SELECT dprobe('SELECT v FROM items_v WHERE id = 1');
+ALTER VIEW items_v RENAME TO items_v2;
+SELECT dprobe('SELECT v FROM items_v WHERE id = 1');
+DROP VIEW items_v2;
+-- a renamed table and a table moved to another schema
+SELECT dprobe('SELECT count(*)::text FROM gone');
+SELECT dprobe('SELECT count(*)::text FROM gone');
+ALTER TABLE gone RENAME TO gone2;
+SELECT dprobe('SELECT count(*)::text FROM gone');
+ALTER TABLE gone2 RENAME TO gone;
+SELECT dprobe('SELECT count(*)::text FROM gone');
+SELECT dprobe('SELECT count(*)::text FROM gone');
+ALTER TABLE gone SET SCHEMA app;
+SELECT dprobe('SELECT count(*)::text FROM gone');
+ALTER TABLE app.gone SET SCHEMA public;
+-- a relation the planner removed, and one named only by a regclass constant
+SELECT dprobe('SELECT CASE WHEN false THEN (SELECT count(*) FROM gone)::text ELSE ''x'' END');
+SELECT dprobe('SELECT CASE WHEN false THEN (SELECT count(*) FROM gone)::text ELSE ''x'' END');
+SELECT dprobe('SELECT count(*)::text FROM items WHERE ''gone''::regclass IS NOT NULL');
+SELECT dprobe('SELECT count(*)::text FROM items WHERE ''gone''::regclass IS NOT NULL');
+DROP TABLE gone;
+SELECT dprobe('SELECT CASE WHEN false THEN (SELECT count(*) FROM gone)::text ELSE ''x'' END');
+SELECT dprobe('SELECT count(*)::text FROM items WHERE ''gone''::regclass IS NOT NULL');
+SELECT dprobe('SELECT v FROM items WHERE id = 1');
+-- a renamed schema: qualified names stop resolving
+CREATE TABLE app.t (n int);
+INSERT INTO app.t VALUES (7);
+SELECT cache_watch('app.t');
+SELECT dprobe('SELECT n::text FROM app.t');
+SELECT dprobe('SELECT n::text FROM app.t');
+ALTER SCHEMA app RENAME TO app2;
+SELECT dprobe('SELECT n::text FROM app.t');
+ALTER SCHEMA app2 RENAME TO app;
+SELECT dprobe('SELECT n::text FROM app.t');
+-- REVOKE USAGE on the schema: the next call checks it again
+CREATE ROLE ddl_reader;
+GRANT USAGE ON SCHEMA app TO ddl_reader;
+GRANT SELECT ON app.t TO ddl_reader;
+GRANT EXECUTE ON FUNCTION dprobe(text) TO ddl_reader;
+SET ROLE ddl_reader;
+SELECT dprobe('SELECT n::text FROM app.t');
+SELECT dprobe('SELECT n::text FROM app.t');
+RESET ROLE;
+REVOKE USAGE ON SCHEMA app FROM ddl_reader;
+SET ROLE ddl_reader;
+SELECT dprobe('SELECT n::text FROM app.t');
+RESET ROLE;
+DROP SCHEMA app CASCADE;
+-- a dropped role's entries are freed (nobody can be served them)
+GRANT SELECT ON items TO ddl_reader;
+SET ROLE ddl_reader;
+SELECT dprobe('SELECT v FROM items WHERE id = 2');
+RESET ROLE;
+SELECT oid AS reader_oid FROM pg_roles WHERE rolname = 'ddl_reader' \gset
+SELECT count(*) AS entries_of_role FROM cache_entries WHERE role::oid = :reader_oid;
+DROP OWNED BY ddl_reader;
+DROP ROLE ddl_reader;
+SELECT count(*) AS entries_of_dropped_role FROM cache_entries WHERE role::oid = :reader_oid;
+SELECT dprobe('SELECT v FROM items WHERE id = 2');
+
+-- 5. Temporary tables on a pooled connection: entries keep being served
+-- and stored for everything a temporary object cannot shadow.
+SELECT dprobe('SELECT v FROM items WHERE id = 2');
+BEGIN;
+CREATE TEMP TABLE cart (id int, qty int) ON COMMIT DROP;
+INSERT INTO cart VALUES (1, 3);
+SELECT dprobe('SELECT v FROM items WHERE id = 2');
+SELECT sum(qty) FROM cart;
+COMMIT;
+SELECT dprobe('SELECT v FROM items WHERE id = 2');
+SELECT dprobe('SELECT upper(v) FROM items WHERE id = 2');
+SELECT dprobe('SELECT upper(v) FROM items WHERE id = 2');
+BEGIN;
+CREATE TEMP TABLE cart (id int, qty int) ON COMMIT DROP;
+SELECT dprobe('SELECT upper(v) FROM items WHERE id = 2');
+COMMIT;
+-- a temporary table named like a cached table: its own rows, never the
+-- cached ones, and never stored
+CREATE TEMP TABLE items (id int, v text);
+INSERT INTO items VALUES (2, 'temporary two');
+SELECT dprobe('SELECT v FROM items WHERE id = 2');
+SELECT dprobe('SELECT v FROM items WHERE id = 2');
+SELECT dprobe('SELECT v FROM public.items WHERE id = 2');
+SELECT dprobe('SELECT (1 + 1)::text');
+DROP TABLE pg_temp.items;
+SELECT dprobe('SELECT v FROM items WHERE id = 2');
+-- DISCARD TEMP and DISCARD ALL give the connection back to normal
+CREATE TEMP TABLE items (id int, v text);
+SELECT dprobe('SELECT v FROM items WHERE id = 2');
+DISCARD TEMP;
+SELECT dprobe('SELECT v FROM items WHERE id = 2');
+CREATE TEMP TABLE items (id int, v text);
+DISCARD ALL;
+SELECT dprobe('SELECT v FROM items WHERE id = 2');
+-- a temporary type of a name the entry used
+CREATE DOMAIN amount2 AS int;
+SELECT dprobe('SELECT (''1''::amount2)::text');
+SELECT dprobe('SELECT (''1''::amount2)::text');
+CREATE TYPE pg_temp.amount2 AS ENUM ('1');
+SELECT dprobe('SELECT (''1''::amount2)::text');
+DISCARD TEMP;
+SELECT dprobe('SELECT (''1''::amount2)::text');
+-- the temporary objects moved no shared generation: nothing was bypassed
+SELECT bypassed FROM cache_stats();
+
+-- 6. cache_explain: each storability rule, named.
+CREATE TABLE plain_unwatched (id int);
+CREATE SEQUENCE ddl_seq;
+CREATE TABLE rls_t (id int);
+SELECT cache_watch('rls_t');
+ALTER TABLE rls_t ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION hidden_reader() RETURNS bigint LANGUAGE plpgsql STABLE AS 'BEGIN RETURN (SELECT count(*) FROM items); END';
+CREATE TEMP TABLE tmp_t (id int);
+SELECT cachepg_stats_stores AS s0 FROM (SELECT stores AS cachepg_stats_stores FROM cache_stats()) s \gset
+SELECT * FROM cache_explain('SELECT v FROM items WHERE id = $1', 1);
+SELECT * FROM cache_explain('SELECT v FROM items WHERE id = ANY($1)', ARRAY[1, 2]);
+SELECT * FROM cache_explain('SELECT count(*) FROM items');
+SELECT * FROM cache_explain('SELECT random()');
+SELECT * FROM cache_explain('SELECT now()');
+SELECT * FROM cache_explain('SELECT ''today''::date');
+SELECT * FROM cache_explain($$SELECT current_setting('work_mem')$$);
+SELECT * FROM cache_explain('SELECT session_user');
+SELECT * FROM cache_explain('SELECT * FROM plain_unwatched');
+SELECT * FROM cache_explain('SELECT relname FROM pg_class');
+SELECT * FROM cache_explain('SELECT last_value FROM ddl_seq');
+SELECT * FROM cache_explain('SELECT * FROM items FOR UPDATE');
+SELECT * FROM cache_explain('SELECT * FROM items TABLESAMPLE system (50)');
+SELECT * FROM cache_explain('SELECT * FROM rls_t');
+SELECT cacheable, reason FROM cache_explain('SELECT * FROM tmp_t');
+SELECT * FROM cache_explain('SELECT hidden_reader()');
+SELECT * FROM cache_explain('SELECT ROW(1, 2)');
+-- planned, never run: a division by zero in a row is not reached
+SELECT * FROM cache_explain('SELECT (id / 0)::text FROM items');
+SELECT stores = :s0 AS nothing_stored FROM cache_stats();
+-- stored and valid for this caller now
+SELECT dprobe('SELECT v FROM items WHERE id = 1');
+SELECT stored FROM cache_explain('SELECT v FROM items WHERE id = 1');
+UPDATE items SET v = 'uno' WHERE id = 1;
+SELECT stored FROM cache_explain('SELECT v FROM items WHERE id = 1');
+-- the configuration
+SET cachepg.enabled = off;
+SELECT cacheable, reason FROM cache_explain('SELECT v FROM items WHERE id = 1');
+RESET cachepg.enabled;
+BEGIN;
+UPDATE items SET v = 'one' WHERE id = 1;
+SELECT cacheable, reason FROM cache_explain('SELECT v FROM items WHERE id = 1');
+ROLLBACK;
+SET cachepg.default_ttl = 30;
+SELECT ttl FROM cache_explain('SELECT v FROM items WHERE id = 1');
+RESET cachepg.default_ttl;
+-- bad input
+SELECT * FROM cache_explain(NULL);
+SELECT * FROM cache_explain('DELETE FROM items');
+SELECT * FROM cache_explain('SELECT * FROM no_such_table');
+
+-- 7. cachepg.notice_not_stored: a NOTICE per call not stored, with why
+SET cachepg.notice_not_stored = on;
+SELECT dprobe('SELECT (random() >= 0)::text');
+SELECT dprobe('SELECT count(*)::text FROM plain_unwatched');
+SELECT dprobe('SELECT count(*)::text FROM tmp_t');
+RESET cachepg.notice_not_stored;
+SELECT dprobe('SELECT (random() >= 0)::text');
+
+-- 8. cache_tables counts per table; invalidations counts write marks
+CREATE TABLE counted (id int PRIMARY KEY, v int);
+INSERT INTO counted VALUES (1, 1);
+SELECT cache_watch('counted');
+SELECT invalidations AS inv1 FROM cache_stats() \gset
+SELECT dprobe('SELECT v::text FROM counted WHERE id = 1');
+SELECT dprobe('SELECT v::text FROM counted WHERE id = 1');
+SELECT dprobe('SELECT v::text FROM counted WHERE id = 1');
+UPDATE counted SET v = 2;
+SELECT dprobe('SELECT v::text FROM counted WHERE id = 1');
+-- (cache_watch's own triggers count as one invalidation, the UPDATE as one)
+SELECT hits, misses, stores, invalidations FROM cache_tables WHERE relation = 'counted'::regclass;
+SELECT invalidations - :inv1 AS invalidations FROM cache_stats();
+
+DROP TABLE counted, plain_unwatched, rls_t, items CASCADE;
+DROP SEQUENCE ddl_seq, items_seq;
+DROP FUNCTION hidden_reader(), public.label(int), public.kind(numeric), public.kind(int), dprobe(text);
+DROP DOMAIN amount, amount2;
+DROP TABLE events, public.who;
