@@ -27,6 +27,7 @@
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaccess.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_rewrite.h"
 #include "catalog/pg_attrdef.h"
@@ -179,6 +180,38 @@ mark_drop(DropStmt *stmt)
 			cachepg_mark_global();
 			return;
 	}
+}
+
+/*
+ * Whether an ALTER TABLE changes anything: not when each of its commands
+ * is an ADD COLUMN IF NOT EXISTS of a column the table has, or a DROP
+ * COLUMN or DROP CONSTRAINT IF EXISTS of one it has not (as migrations run
+ * at every start); PostgreSQL then skips them without touching the table.
+ */
+static bool
+alter_changes(AlterTableStmt *at)
+{
+	Oid			relid = rv_relid(at->relation);
+	ListCell   *lc;
+
+	if (!OidIsValid(relid))
+		return true;
+	foreach(lc, at->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if (cmd->subtype == AT_AddColumn && cmd->missing_ok &&
+			get_attnum(relid, ((ColumnDef *) cmd->def)->colname) != InvalidAttrNumber)
+			continue;
+		if (cmd->subtype == AT_DropColumn && cmd->missing_ok &&
+			get_attnum(relid, cmd->name) == InvalidAttrNumber)
+			continue;
+		if (cmd->subtype == AT_DropConstraint && cmd->missing_ok &&
+			!OidIsValid(get_relation_constraint_oid(relid, cmd->name, true)))
+			continue;
+		return true;
+	}
+	return false;
 }
 
 /* The renames object_access sees, with the object's old and new names. */
@@ -395,7 +428,8 @@ before_utility(Node *tree)
 					cachepg_mark_global();
 					break;
 				}
-				mark_target(at->relation);
+				if (alter_changes(at))
+					mark_target(at->relation);
 				foreach(lc, at->cmds)
 				{
 					AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
