@@ -1171,12 +1171,22 @@ cachepg_deps_name_slots(const CacheDeps *deps)
 		NameRef    *ref = lfirst(lc);
 		const char *name = NameStr(ref->name);
 
+		/*
+		 * A relation or type of pg_catalog searched first (as it is unless
+		 * the path names it later) cannot be shadowed, and pg_catalog
+		 * cannot be renamed; functions and operators can still meet a
+		 * better match elsewhere.
+		 */
+		if (ref->nspid == PG_CATALOG_NAMESPACE && ref->shadowable &&
+			npath > 0 && path[0] == PG_CATALOG_NAMESPACE)
+			continue;
 		slots = list_append_unique_int(slots, cachepg_name_slot(ref->nspid, name));
 		if (!OidIsValid(ref->nspid))
 			continue;
-		slots = list_append_unique_int(slots,
-									   cachepg_name_slot(InvalidOid,
-														 get_namespace_name(ref->nspid)));
+		if (ref->nspid != PG_CATALOG_NAMESPACE)
+			slots = list_append_unique_int(slots,
+										   cachepg_name_slot(InvalidOid,
+															 get_namespace_name(ref->nspid)));
 		for (i = 0; i < npath; i++)
 			if (path[i] != ref->nspid)
 				slots = list_append_unique_int(slots, cachepg_name_slot(path[i], name));

@@ -5,7 +5,7 @@
 # of the cached queries call.  Stores 320 entries (key lookups and
 # aggregates over three tables, 20 of them calling the function), runs the
 # migration from another session, then calls each query once more and
-# counts the hits.  With a built checkout of another commit as argument,
+# counts the hits (and prints the size of a one-row entry).  With a built checkout of another commit as argument,
 # runs that build first, then this one.
 #   bash test/bench/migration.sh [/path/to/other/build]
 set -euo pipefail
@@ -65,11 +65,12 @@ run() {
     psql_q -c "$setup_sql" >/dev/null
     psql_q -f "$t/calls.sql" >/dev/null
     local stored; stored=$(psql_q -At -c "SELECT stores FROM cache_stats()")
+    local meta; meta=$(psql_q -At -c "SELECT round(avg(bytes)) FROM cache_entries WHERE query LIKE '%customers WHERE id%'")
     psql_q -c "$migration_sql" >/dev/null 2>&1
     local h0; h0=$(psql_q -At -c "SELECT hits FROM cache_stats()")
     psql_q -f "$t/calls.sql" >/dev/null
     local h1; h1=$(psql_q -At -c "SELECT hits FROM cache_stats()")
-    echo "$1: $((h1 - h0)) of $stored entries served after the migration"
+    echo "$1: $((h1 - h0)) of $stored entries served after the migration (bytes of a one-row key lookup entry: $meta)"
     bench_stop
     trap - EXIT
 }
