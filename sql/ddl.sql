@@ -327,6 +327,128 @@ SELECT dprobe('SELECT v::text FROM counted WHERE id = 1');
 SELECT hits, misses, stores, invalidations FROM cache_tables WHERE relation = 'counted'::regclass;
 SELECT invalidations - :inv1 AS invalidations FROM cache_stats();
 
+-- 9. Dependencies out of the query's own text.
+-- a function inlined inside an inlined function, a default argument, an
+-- IMMUTABLE PL/pgSQL body: replacing the inner one is seen
+CREATE FUNCTION d_inner(x int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT x * 10';
+CREATE FUNCTION d_outer(x int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT d_inner(x) + 1';
+CREATE FUNCTION d_rate() RETURNS numeric LANGUAGE sql IMMUTABLE AS 'SELECT 0.20';
+CREATE FUNCTION d_add_rate(x int, r numeric DEFAULT d_rate()) RETURNS numeric
+  LANGUAGE plpgsql IMMUTABLE AS 'BEGIN RETURN x * (1 + r); END';
+CREATE FUNCTION d_plpgsql(x int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS 'BEGIN RETURN d_inner(x); END';
+SELECT dprobe('SELECT d_outer(id)::text FROM items WHERE id = 1');
+SELECT dprobe('SELECT d_add_rate(id)::text FROM items WHERE id = 1');
+SELECT dprobe('SELECT d_plpgsql(id)::text FROM items WHERE id = 1');
+SELECT dprobe('SELECT d_outer(id)::text FROM items WHERE id = 1');
+SELECT dprobe('SELECT d_add_rate(id)::text FROM items WHERE id = 1');
+SELECT dprobe('SELECT d_plpgsql(id)::text FROM items WHERE id = 1');
+CREATE OR REPLACE FUNCTION d_inner(x int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT x * 100';
+CREATE OR REPLACE FUNCTION d_rate() RETURNS numeric LANGUAGE sql IMMUTABLE AS 'SELECT 0.50';
+SELECT dprobe('SELECT d_outer(id)::text FROM items WHERE id = 1');
+SELECT dprobe('SELECT d_add_rate(id)::text FROM items WHERE id = 1');
+SELECT dprobe('SELECT d_plpgsql(id)::text FROM items WHERE id = 1');
+-- function syntax that read a column until a function of that name came
+CREATE TABLE d_t (a int);
+INSERT INTO d_t VALUES (1);
+SELECT cache_watch('d_t');
+SELECT dprobe('SELECT a(d_t)::text FROM d_t');
+SELECT dprobe('SELECT a(d_t)::text FROM d_t');
+CREATE FUNCTION a(d_t) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 42';
+SELECT dprobe('SELECT a(d_t)::text FROM d_t');
+DROP FUNCTION a(d_t);
+-- a column a dropped function's CASCADE takes away
+CREATE FUNCTION d_dbl(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 * 2';
+CREATE TABLE d_gen (a int, g int GENERATED ALWAYS AS (d_dbl(a)) STORED);
+INSERT INTO d_gen (a) VALUES (1);
+SELECT cache_watch('d_gen');
+SELECT dprobe('SELECT d_gen::text FROM d_gen');
+SELECT dprobe('SELECT d_gen::text FROM d_gen');
+DROP FUNCTION d_dbl(int) CASCADE;
+SELECT dprobe('SELECT d_gen::text FROM d_gen');
+-- a regclass stored in a table is shown by name
+CREATE TABLE d_oids (c regclass);
+INSERT INTO d_oids VALUES ('d_t');
+SELECT cache_watch('d_oids');
+SELECT dprobe('SELECT c::text FROM d_oids');
+SELECT dprobe('SELECT c::text FROM d_oids');
+ALTER TABLE d_t RENAME TO d_t_renamed;
+SELECT dprobe('SELECT c::text FROM d_oids');
+-- a collation moved to a schema earlier in the path
+CREATE SCHEMA d_first;
+CREATE SCHEMA d_other;
+CREATE COLLATION public.d_coll FROM "C";
+CREATE COLLATION d_other.d_coll FROM "und-x-icu";
+SET search_path = d_first, public;
+SELECT dprobe($$SELECT string_agg(x, ',' ORDER BY x COLLATE d_coll) FROM (VALUES ('a'), ('B')) v(x)$$);
+SELECT dprobe($$SELECT string_agg(x, ',' ORDER BY x COLLATE d_coll) FROM (VALUES ('a'), ('B')) v(x)$$);
+ALTER COLLATION d_other.d_coll SET SCHEMA d_first;
+SELECT dprobe($$SELECT string_agg(x, ',' ORDER BY x COLLATE d_coll) FROM (VALUES ('a'), ('B')) v(x)$$);
+RESET search_path;
+DROP SCHEMA d_first, d_other CASCADE;
+DROP COLLATION public.d_coll;
+-- a renamed role: current_user of its entries
+CREATE ROLE d_role;
+GRANT EXECUTE ON FUNCTION dprobe(text) TO d_role;
+SET ROLE d_role;
+SELECT dprobe('SELECT current_user::text');
+SELECT dprobe('SELECT current_user::text');
+RESET ROLE;
+ALTER ROLE d_role RENAME TO d_role2;
+SET ROLE d_role2;
+SELECT dprobe('SELECT current_user::text');
+RESET ROLE;
+-- dropping a role with memberships moves every database's epoch
+CREATE ROLE d_member IN ROLE d_role2;
+SELECT generation AS g0 FROM cache_tables WHERE relation IS NULL \gset
+DROP ROLE d_member;
+SELECT generation > :g0 AS moved FROM cache_tables WHERE relation IS NULL;
+DROP OWNED BY d_role2;
+DROP ROLE d_role2;
+-- a function body that reads a temporary table: never stored, and the
+-- entry other sessions stored is not served while the table exists
+CREATE TABLE d_rates (r numeric);
+INSERT INTO d_rates VALUES (1.0);
+SELECT cache_watch('d_rates');
+CREATE FUNCTION d_rate_fn() RETURNS numeric LANGUAGE plpgsql STABLE AS 'BEGIN RETURN (SELECT r FROM d_rates); END';
+SET cachepg.depends_on = 'public.d_rates';
+SELECT dprobe('SELECT d_rate_fn()::text');
+\c -
+SET cachepg.depends_on = 'public.d_rates';
+CREATE TEMP TABLE d_rates (r numeric);
+INSERT INTO d_rates VALUES (999);
+SELECT dprobe('SELECT d_rate_fn()::text');
+SELECT dprobe('SELECT d_rate_fn()::text');
+DISCARD TEMP;
+SELECT dprobe('SELECT d_rate_fn()::text');
+RESET cachepg.depends_on;
+-- a temporary child of a permanent table: served nothing while it lives,
+-- whatever DISCARD SEQUENCES or a rolled back DISCARD TEMP say
+CREATE TABLE d_parent (n int);
+INSERT INTO d_parent VALUES (1);
+SELECT cache_watch('d_parent');
+SELECT dprobe('SELECT count(*)::text FROM d_parent');
+CREATE TEMP TABLE d_child () INHERITS (d_parent);
+INSERT INTO d_child VALUES (2);
+SELECT dprobe('SELECT count(*)::text FROM d_parent');
+DISCARD SEQUENCES;
+SELECT dprobe('SELECT count(*)::text FROM d_parent');
+BEGIN;
+DISCARD TEMP;
+ROLLBACK;
+SELECT dprobe('SELECT count(*)::text FROM d_parent');
+DROP TABLE d_child;
+SELECT dprobe('SELECT count(*)::text FROM d_parent');
+-- what rewrites or indexes a table without changing a row marks no name
+CREATE INDEX d_parent_n ON d_parent (n);
+SELECT invalidations AS inv2 FROM cache_stats() \gset
+CREATE INDEX ON items (v, id);
+CLUSTER d_parent USING d_parent_n;
+VACUUM FULL items;
+SELECT invalidations - :inv2 AS invalidations FROM cache_stats();
+SELECT dprobe('SELECT count(*)::text FROM d_parent');
+
+DROP FUNCTION d_outer(int), d_inner(int), d_add_rate(int, numeric), d_rate(), d_plpgsql(int), d_rate_fn();
+DROP TABLE d_t_renamed, d_gen, d_oids, d_rates, d_parent;
 DROP TABLE counted, plain_unwatched, rls_t, items CASCADE;
 DROP SEQUENCE ddl_seq, items_seq;
 DROP FUNCTION hidden_reader(), public.label(int), public.kind(numeric), public.kind(int), dprobe(text);

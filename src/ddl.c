@@ -27,6 +27,9 @@
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaccess.h"
+#include "utils/syscache.h"
+#include "catalog/dependency.h"
+#include "catalog/pg_auth_members.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_rewrite.h"
@@ -65,16 +68,45 @@ static object_access_hook_type prev_object_access = NULL;
 static Oid	dropping_db = InvalidOid;
 
 /*
- * This session made a temporary table a child of a permanent one: reading
- * the parent here reads the child too, which no other session does, so
- * this session is served no entry until DISCARD TEMP (or ALL).
+ * Temporary tables this session made children of permanent ones (in
+ * TopMemoryContext): reading the parent here reads the child too, which no
+ * other session does, so while one of them still exists and is such a
+ * child, this session is served no entry.
  */
-static bool temp_children = false;
+static List *temp_children = NIL;
 
+static bool temp_child_of_permanent(Oid relid);
+
+static void
+note_temp_child(Oid relid)
+{
+	if (temp_child_of_permanent(relid))
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		temp_children = list_append_unique_oid(temp_children, relid);
+		MemoryContextSwitchTo(old);
+	}
+}
+
+/*
+ * Whether this session has a temporary child of a permanent table now:
+ * those it made that are gone (dropped, discarded, rolled back) or no
+ * longer children are forgotten.
+ */
 bool
 cachepg_session_has_temp_children(void)
 {
-	return temp_children;
+	while (temp_children != NIL)
+	{
+		Oid			relid = linitial_oid(temp_children);
+
+		if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)) &&
+			temp_child_of_permanent(relid))
+			return true;
+		temp_children = list_delete_first(temp_children);
+	}
+	return false;
 }
 
 /* Whether relid is a temporary table with a permanent ancestor. */
@@ -212,6 +244,65 @@ alter_changes(AlterTableStmt *at)
 		return true;
 	}
 	return false;
+}
+
+/* Whether a role is a member of another or has members. */
+static bool
+role_has_memberships(Oid role)
+{
+	bool		found = false;
+	int			i;
+	static const struct
+	{
+		AttrNumber	att;
+		Oid			index;
+	}			keys[] = {
+		{Anum_pg_auth_members_roleid, AuthMemRoleMemIndexId},
+		{Anum_pg_auth_members_member, AuthMemMemRoleIndexId},
+	};
+
+	for (i = 0; i < lengthof(keys) && !found; i++)
+	{
+		Relation	rel = table_open(AuthMemRelationId, AccessShareLock);
+		ScanKeyData key;
+		SysScanDesc scan;
+
+		ScanKeyInit(&key, keys[i].att, BTEqualStrategyNumber, F_OIDEQ,
+					ObjectIdGetDatum(role));
+		scan = systable_beginscan(rel, keys[i].index, true, NULL, 1, &key);
+		found = HeapTupleIsValid(systable_getnext(scan));
+		systable_endscan(scan);
+		table_close(rel, AccessShareLock);
+	}
+	return found;
+}
+
+/*
+ * The objects whose names object_access marks when they are created,
+ * changed or moved to another schema.
+ */
+static bool
+named_by_hook(ObjectType type)
+{
+	switch (type)
+	{
+		case OBJECT_TABLE:
+		case OBJECT_VIEW:
+		case OBJECT_MATVIEW:
+		case OBJECT_SEQUENCE:
+		case OBJECT_FOREIGN_TABLE:
+		case OBJECT_FUNCTION:
+		case OBJECT_PROCEDURE:
+		case OBJECT_ROUTINE:
+		case OBJECT_AGGREGATE:
+		case OBJECT_TYPE:
+		case OBJECT_DOMAIN:
+		case OBJECT_OPERATOR:
+		case OBJECT_SCHEMA:
+			return true;
+		default:
+			return false;
+	}
 }
 
 /* The renames object_access sees, with the object's old and new names. */
@@ -355,21 +446,32 @@ before_utility(Node *tree)
 		case T_DropRoleStmt:
 			{
 				ListCell   *lc;
-				MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 
-				/* their entries go once the roles are gone (after_utility) */
+				/*
+				 * Their entries go once the roles are gone (after_utility).
+				 * A role that is a member or has members takes memberships
+				 * away with it: privileges change in every database.
+				 */
 				list_free(dropped_roles);
 				dropped_roles = NIL;
 				foreach(lc, ((DropRoleStmt *) tree)->roles)
 				{
 					Oid			role = get_rolespec_oid(lfirst(lc), true);
+					MemoryContext old;
 
-					if (OidIsValid(role))
-						dropped_roles = lappend_oid(dropped_roles, role);
+					if (!OidIsValid(role))
+						continue;
+					if (role_has_memberships(role))
+						cachepg_mark_cluster();
+					old = MemoryContextSwitchTo(TopMemoryContext);
+					dropped_roles = lappend_oid(dropped_roles, role);
+					MemoryContextSwitchTo(old);
 				}
-				MemoryContextSwitchTo(old);
 				break;
 			}
+		case T_ReassignOwnedStmt:	/* databases too: pg_database_owner */
+			cachepg_mark_cluster();
+			break;
 		case T_CreateStmt:
 		case T_CreateSeqStmt:
 		case T_CreateSchemaStmt:
@@ -381,12 +483,20 @@ before_utility(Node *tree)
 		case T_CreateRangeStmt:
 		case T_CreateDomainStmt:
 		case T_AlterEnumStmt:
-		case T_AlterObjectSchemaStmt:
-		case T_AlterOwnerStmt:
 		case T_AlterOperatorStmt:
 		case T_AlterTypeStmt:
 		case T_ViewStmt:		/* and after it ran (after_utility) */
 			break;				/* object_access marks what they make or change */
+		case T_AlterObjectSchemaStmt:
+			if (!named_by_hook(((AlterObjectSchemaStmt *) tree)->objectType))
+				cachepg_mark_global();	/* collations, text search, ... */
+			break;
+		case T_AlterOwnerStmt:
+			if (((AlterOwnerStmt *) tree)->objectType == OBJECT_DATABASE)
+				cachepg_mark_cluster(); /* pg_database_owner's members */
+			else if (!named_by_hook(((AlterOwnerStmt *) tree)->objectType))
+				cachepg_mark_global();
+			break;
 		case T_DefineStmt:
 			switch (((DefineStmt *) tree)->kind)
 			{
@@ -456,6 +566,9 @@ before_utility(Node *tree)
 									 rs->renameType == OBJECT_TRIGGER ||
 									 rs->renameType == OBJECT_POLICY))
 					mark_target(rs->relation);
+				else if (rs->renameType == OBJECT_ROLE ||
+						 rs->renameType == OBJECT_DATABASE)
+					cachepg_mark_cluster(); /* current_user, current_database() */
 				else if (!renamed_by_hook(rs->renameType))
 					cachepg_mark_global();
 				/* else object_access marks the old name and the new */
@@ -574,16 +687,11 @@ after_utility(Node *tree)
 				{
 					Oid			child = rv_relid(cs->relation);
 
-					if (temp_child_of_permanent(child))
-						temp_children = true;
+					note_temp_child(child);
 					watch_new_child(child);
 				}
 				break;
 			}
-		case T_DiscardStmt:
-			if (((DiscardStmt *) tree)->target != DISCARD_PLANS)
-				temp_children = false;
-			break;
 		case T_AlterTableStmt:
 			{
 				AlterTableStmt *at = (AlterTableStmt *) tree;
@@ -597,8 +705,7 @@ after_utility(Node *tree)
 						watch_new_child(rv_relid(((PartitionCmd *) cmd->def)->name));
 					else if (cmd->subtype == AT_AddInherit)
 					{
-						if (temp_child_of_permanent(rv_relid(at->relation)))
-							temp_children = true;
+						note_temp_child(rv_relid(at->relation));
 						watch_new_child(rv_relid(at->relation));
 					}
 				}
@@ -737,6 +844,114 @@ function_built_on(Oid funcid)
 	return built_on;
 }
 
+/*
+ * A relation's kind as this command leaves it (SnapshotSelf: a relation
+ * just created is not in the catalog caches yet); '\0' when none.
+ */
+static char
+relation_kind(Oid relid)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	char		kind = '\0';
+
+	rel = table_open(RelationRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_class_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, ClassOidIndexId, true, SnapshotSelf, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		kind = ((Form_pg_class) GETSTRUCT(tup))->relkind;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return kind;
+}
+
+/*
+ * Mark the name of a relation (an index) as this command leaves it, if
+ * another schema has a relation or type of that name, which it may hide
+ * through the search path.
+ */
+static void
+mark_shadowing_name(Oid relid)
+{
+	Oid			nspid;
+	NameData	name;
+	int			i;
+	bool		shadows = false;
+	static const struct
+	{
+		Oid			catalog;
+		Oid			index;
+		AttrNumber	nameatt;
+		AttrNumber	nspatt;
+	}			names[] = {
+		{RelationRelationId, ClassNameNspIndexId, Anum_pg_class_relname, Anum_pg_class_relnamespace},
+		{TypeRelationId, TypeNameNspIndexId, Anum_pg_type_typname, Anum_pg_type_typnamespace},
+	};
+
+	if (!object_name(RelationRelationId, relid, SnapshotSelf, &nspid, &name) ||
+		isAnyTempNamespace(nspid))
+		return;
+	for (i = 0; i < lengthof(names) && !shadows; i++)
+	{
+		Relation	rel = table_open(names[i].catalog, AccessShareLock);
+		ScanKeyData key;
+		SysScanDesc scan;
+		HeapTuple	tup;
+
+		ScanKeyInit(&key, names[i].nameatt, BTEqualStrategyNumber, F_NAMEEQ,
+					NameGetDatum(&name));
+		scan = systable_beginscan(rel, names[i].index, true, NULL, 1, &key);
+		while (!shadows && (tup = systable_getnext(scan)) != NULL)
+		{
+			bool		isnull;
+			Oid			other = DatumGetObjectId(heap_getattr(tup, names[i].nspatt,
+															  RelationGetDescr(rel), &isnull));
+
+			shadows = (other != nspid && !isTempNamespace(other));
+		}
+		systable_endscan(scan);
+		table_close(rel, AccessShareLock);
+	}
+	if (shadows)
+		cachepg_mark_name(nspid, NameStr(name));
+}
+
+/*
+ * Whether a type just created (read with SnapshotSelf) is a relation's row
+ * type or the array type of one: the relation's own creation marks the
+ * name (and is internal for the transient heaps of CLUSTER and the like).
+ */
+static bool
+relation_type(Oid typid)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		result = false;
+	Oid			elem = InvalidOid;
+
+	rel = table_open(TypeRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_type_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(typid));
+	scan = systable_beginscan(rel, TypeOidIndexId, true, SnapshotSelf, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_type t = (Form_pg_type) GETSTRUCT(tup);
+
+		result = OidIsValid(t->typrelid);
+		elem = t->typelem;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return result || (OidIsValid(elem) && elem != typid && relation_type(elem));
+}
+
 /* The relations whose changes change what reads them. */
 static bool
 relation_read(Oid relid)
@@ -786,9 +1001,41 @@ object_access(ObjectAccessType access, Oid classId, Oid objectId, int subId,
 		classId != NamespaceRelationId)
 		return;
 
+	/*
+	 * TOAST tables resolve no name in a query.  An index matters only when
+	 * its name hides another schema's relation or type through the search
+	 * path (the query then fails): a new or renamed one that does marks
+	 * its name, others mark nothing, and a dropped one nothing (no entry
+	 * was computed through it).  A regclass constant naming one depends on
+	 * every name (deps.c).
+	 */
+	if (classId == RelationRelationId)
+	{
+		char		kind = relation_kind(objectId);
+
+		if (kind == RELKIND_TOASTVALUE)
+			return;
+		if (kind == RELKIND_INDEX || kind == RELKIND_PARTITIONED_INDEX)
+		{
+			if (access == OAT_POST_CREATE || access == OAT_POST_ALTER)
+				mark_shadowing_name(objectId);
+			return;
+		}
+	}
+
 	switch (access)
 	{
 		case OAT_POST_CREATE:
+
+			/*
+			 * Internal objects are the transient heaps of CLUSTER, VACUUM
+			 * FULL and REFRESH MATERIALIZED VIEW and the like, never found
+			 * by a name a query wrote.
+			 */
+			if (arg != NULL && ((ObjectAccessPostCreate *) arg)->is_internal)
+				break;
+			if (classId == TypeRelationId && relation_type(objectId))
+				break;			/* its relation marks the name */
 			/* a CREATE OR REPLACE FUNCTION comes here too */
 			if (classId == ProcedureRelationId && function_built_on(objectId))
 				cachepg_mark_global();
@@ -813,10 +1060,18 @@ object_access(ObjectAccessType access, Oid classId, Oid objectId, int subId,
 			mark_object_name(classId, objectId, SnapshotSelf);
 			break;
 		case OAT_DROP:
+			if (arg != NULL &&
+				(((ObjectAccessDrop *) arg)->dropflags & PERFORM_DELETION_INTERNAL))
+				break;			/* a transient heap (see OAT_POST_CREATE) */
 			if (classId == RelationRelationId)
 			{
 				if (subId != 0)
-					break;		/* a column: ALTER TABLE marked its table */
+				{
+					/* a column, also one a cascade drops */
+					if (relation_read(objectId))
+						cachepg_mark_relation_ddl(objectId);
+					break;
+				}
 				if (relation_read(objectId))
 				{
 					/* its slot is given up if the drop commits */

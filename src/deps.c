@@ -133,7 +133,8 @@ static bool sql_body_mentions_time(Oid funcid, WalkContext *ctx);
  * the result this session's own.
  */
 static void
-note_name(CacheDeps *deps, Oid nspid, const char *name, bool shadowable)
+add_name(CacheDeps *deps, Oid nspid, const char *name, bool shadowable,
+		 bool called)
 {
 	ListCell   *lc;
 	NameRef    *ref;
@@ -149,7 +150,8 @@ note_name(CacheDeps *deps, Oid nspid, const char *name, bool shadowable)
 	foreach(lc, deps->names)
 	{
 		ref = lfirst(lc);
-		if (ref->nspid == nspid && strcmp(NameStr(ref->name), name) == 0)
+		if (ref->nspid == nspid && ref->called == called &&
+			strcmp(NameStr(ref->name), name) == 0)
 		{
 			ref->shadowable |= shadowable;
 			return;
@@ -158,8 +160,15 @@ note_name(CacheDeps *deps, Oid nspid, const char *name, bool shadowable)
 	ref = palloc0(sizeof(NameRef));
 	ref->nspid = nspid;
 	ref->shadowable = shadowable;
+	ref->called = called;
 	namestrcpy(&ref->name, name);
 	deps->names = lappend(deps->names, ref);
+}
+
+static void
+note_name(CacheDeps *deps, Oid nspid, const char *name, bool shadowable)
+{
+	add_name(deps, nspid, name, shadowable, false);
 }
 
 static void
@@ -208,6 +217,29 @@ note_function_name(CacheDeps *deps, Oid funcid)
 		note_name(deps, get_func_namespace(funcid), name, false);
 }
 
+/* Whether a type is an OID alias type (regclass, regtype, ...). */
+static bool
+reg_type(Oid typid)
+{
+	switch (typid)
+	{
+		case REGCLASSOID:
+		case REGTYPEOID:
+		case REGPROCOID:
+		case REGPROCEDUREOID:
+		case REGOPEROID:
+		case REGOPERATOROID:
+		case REGNAMESPACEOID:
+		case REGROLEOID:
+		case REGCONFIGOID:
+		case REGDICTIONARYOID:
+		case REGCOLLATIONOID:
+			return true;
+		default:
+			return false;
+	}
+}
+
 /*
  * A constant of an OID alias type ('t'::regclass) was looked up by name
  * when the statement was parsed: note the object it names.  Arrays of them,
@@ -251,17 +283,9 @@ note_reg_const(CacheDeps *deps, Const *c)
 			deps->names_unknown = true;
 			break;
 		default:
-			{
-				Oid			elem = get_element_type(c->consttype);
-
-				if (elem == REGCLASSOID || elem == REGTYPEOID || elem == REGPROCOID ||
-					elem == REGPROCEDUREOID || elem == REGOPEROID ||
-					elem == REGOPERATOROID || elem == REGNAMESPACEOID ||
-					elem == REGCONFIGOID || elem == REGDICTIONARYOID ||
-					elem == REGCOLLATIONOID)
-					deps->names_unknown = true;
-				break;
-			}
+			if (reg_type(get_element_type(c->consttype)))
+				deps->names_unknown = true;
+			break;
 	}
 }
 
@@ -281,6 +305,15 @@ function_checker(Oid funcid, void *context)
 		elog(ERROR, "cache lookup failed for function %u", funcid);
 	proc = (Form_pg_proc) GETSTRUCT(tp);
 	note_name(deps, proc->pronamespace, NameStr(proc->proname), false);
+
+	/*
+	 * A user function still in the final plan (not inlined), or called as an
+	 * aggregate's support function, runs a body that looks names up when it
+	 * runs (C code aside): it depends on every name.
+	 */
+	if (ctx->final_plan && funcid >= FirstNormalObjectId &&
+		proc->prolang != ClanguageId && proc->prolang != INTERNALlanguageId)
+		deps->names_unknown = true;
 	if (proc->provolatile == PROVOLATILE_VOLATILE)
 		refuse(deps, VERDICT_UNSAFE,
 			   psprintf("volatile function %s()", NameStr(proc->proname)));
@@ -382,6 +415,12 @@ note_type(WalkContext *ctx, Oid typid)
 		return;
 	ctx->types_seen = lappend_oid(ctx->types_seen, typid);
 	note_type_name(ctx->deps, typid);
+	if (reg_type(typid))
+	{
+		/* its output is a name looked up now (relations renamed, paths) */
+		ctx->deps->names_unknown = true;
+		return;
+	}
 	if (get_typtype(typid) == TYPTYPE_DOMAIN)
 	{
 		note_type(ctx, getBaseType(typid));
@@ -1082,8 +1121,37 @@ analyze_relation(CacheDeps *deps, RangeTblEntry *rte)
 	deps->relids = list_append_unique_oid(deps->relids, rte->relid);
 }
 
+/*
+ * Every name the statement wrote in function syntax, whatever it resolved
+ * to: f(t) may have been read as the column t.f, which a new function f
+ * would take over.
+ */
+static bool
+raw_call_walker(Node *node, CacheDeps *deps)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, FuncCall))
+	{
+		List	   *names = ((FuncCall *) node)->funcname;
+		char	   *schema;
+		char	   *name;
+		Oid			nspid = InvalidOid;
+
+		DeconstructQualifiedName(names, &schema, &name);
+		if (schema != NULL)
+		{
+			nspid = get_namespace_oid(schema, true);
+			if (!OidIsValid(nspid))
+				nspid = PG_CATALOG_NAMESPACE;	/* it did not resolve anyway */
+		}
+		add_name(deps, nspid, name, false, true);
+	}
+	return raw_expression_tree_walker(node, raw_call_walker, deps);
+}
+
 void
-cachepg_deps_analyze(CacheDeps *deps, const char *sql, Query *query,
+cachepg_deps_analyze(CacheDeps *deps, const char *sql, Node *raw, Query *query,
 					 PlannedStmt *pstmt, ParamListInfo params)
 {
 	WalkContext ctx;
@@ -1121,6 +1189,7 @@ cachepg_deps_analyze(CacheDeps *deps, const char *sql, Query *query,
 	if (pstmt->rowMarks != NIL || query->rowMarks != NIL)
 		refuse(deps, VERDICT_UNSAFE, "FOR UPDATE/SHARE");
 	query_walker((Node *) query, &ctx);
+	raw_call_walker(raw, deps);
 	if (mentions_time_literal(sql))
 		refuse(deps, VERDICT_NEEDS_TTL, "a time literal such as 'now' or 'today'");
 
@@ -1140,6 +1209,62 @@ cachepg_deps_analyze(CacheDeps *deps, const char *sql, Query *query,
 		deps->names_unknown = true;
 	foreach(lc, deps->typrels)
 		note_relation_name(deps, lfirst_oid(lc));
+}
+
+/*
+ * The name of a temporary relation PostgreSQL checked privileges on while
+ * the statement ran (one a function body read), or NULL.
+ */
+const char *
+cachepg_deps_reads_temp(const CacheDeps *deps)
+{
+	ListCell   *lc;
+
+	foreach(lc, deps->checks)
+	{
+		PrivCheck  *c = lfirst(lc);
+
+		HeapTuple	tp;
+
+		if (c->kind != PRIV_RELATION)
+			continue;
+		tp = SearchSysCache1(RELOID, ObjectIdGetDatum(c->oid));
+		if (!HeapTupleIsValid(tp))
+			return "(dropped)";	/* made and dropped meanwhile: take no risk */
+		if (((Form_pg_class) GETSTRUCT(tp))->relpersistence == RELPERSISTENCE_TEMP)
+		{
+			char	   *name = pstrdup(NameStr(((Form_pg_class) GETSTRUCT(tp))->relname));
+
+			ReleaseSysCache(tp);
+			return name;
+		}
+		ReleaseSysCache(tp);
+	}
+	return NULL;
+}
+
+/*
+ * The names of what PostgreSQL checked privileges on while it parsed,
+ * planned and ran the statement (cachepg_deps_finish): SQL functions the
+ * planner inlined at any depth, schemas, relations read inside function
+ * bodies.  Called once the statement ran.
+ */
+void
+cachepg_deps_note_checked(CacheDeps *deps)
+{
+	ListCell   *lc;
+
+	foreach(lc, deps->checks)
+	{
+		PrivCheck  *c = lfirst(lc);
+
+		if (c->kind == PRIV_FUNCTION)
+			note_function_name(deps, c->oid);
+		else if (c->kind == PRIV_RELATION)
+			note_relation_name(deps, c->oid);
+		else if (c->kind == PRIV_SCHEMA)
+			note_name(deps, InvalidOid, get_namespace_name(c->oid), false);
+	}
 }
 
 /*
@@ -1180,13 +1305,22 @@ cachepg_deps_name_slots(const CacheDeps *deps)
 		if (ref->nspid == PG_CATALOG_NAMESPACE && ref->shadowable &&
 			npath > 0 && path[0] == PG_CATALOG_NAMESPACE)
 			continue;
-		slots = list_append_unique_int(slots, cachepg_name_slot(ref->nspid, name));
-		if (!OidIsValid(ref->nspid))
-			continue;
-		if (ref->nspid != PG_CATALOG_NAMESPACE)
-			slots = list_append_unique_int(slots,
-										   cachepg_name_slot(InvalidOid,
-															 get_namespace_name(ref->nspid)));
+		if (!ref->called || OidIsValid(ref->nspid))
+			slots = list_append_unique_int(slots, cachepg_name_slot(ref->nspid, name));
+		if (!OidIsValid(ref->nspid) && !ref->called)
+			continue;			/* a schema's own name */
+		if (OidIsValid(ref->nspid) && ref->nspid != PG_CATALOG_NAMESPACE)
+		{
+			char	   *nspname = get_namespace_name(ref->nspid);
+
+			/*
+			 * Dropped meanwhile: the drop marked names, so this load does
+			 * not store (see load_check in run.c)
+			 */
+			if (nspname != NULL)
+				slots = list_append_unique_int(slots,
+											   cachepg_name_slot(InvalidOid, nspname));
+		}
 		for (i = 0; i < npath; i++)
 			if (path[i] != ref->nspid)
 				slots = list_append_unique_int(slots, cachepg_name_slot(path[i], name));

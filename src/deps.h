@@ -44,6 +44,9 @@ typedef struct NameRef
 {
 	Oid			nspid;
 	bool		shadowable;
+	bool		called;			/* a name in function syntax, resolved to
+								 * whatever it was (nspid InvalidOid: not
+								 * qualified) */
 	NameData	name;
 } NameRef;
 
@@ -87,8 +90,10 @@ typedef enum RecheckResult
 
 extern void cachepg_deps_init(void);
 extern void cachepg_deps_analyze(CacheDeps *deps, const char *sql,
-								 Query *query, PlannedStmt *pstmt,
+								 Node *raw, Query *query, PlannedStmt *pstmt,
 								 ParamListInfo params);
+extern void cachepg_deps_note_checked(CacheDeps *deps);
+extern const char *cachepg_deps_reads_temp(const CacheDeps *deps);
 extern bool cachepg_deps_finish(CacheDeps *deps, CheckRecorder *r);
 extern void cachepg_deps_serialize(const CacheDeps *deps, StringInfo buf);
 extern RecheckResult cachepg_deps_lock(const char *data, const char **checks);

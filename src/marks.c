@@ -6,9 +6,9 @@
  * shared memory with a generation, a count of transactions writing it right
  * now, and the newest committed writer's XID.  Slot 0 is the global slot:
  * every entry depends on it; cache_clear() and changes to roles mark it.
- * Each database has a slot of its own (relid InvalidOid): its table mark
- * is the database's global mark, which DDL whose target cannot be known
- * marks; its unkeyed mark moves with every name mark of the database.
+ * Each database has two marks of its own among the name slots: its global
+ * mark, which DDL whose target cannot be known marks, and one that moves
+ * with every name marked in it.
  *
  * Name slots are marks too, one per (database, schema, name) hashed: DDL
  * that creates, changes, renames or drops an object of a name in a schema
@@ -577,25 +577,15 @@ cachepg_invalidate_all(void)
 }
 
 /*
- * This database's slot (relid InvalidOid): its table mark is the
- * database's global mark, its unkeyed mark moves with every name mark.
- * The global slot when the table of slots is full.  A database is never
- * dropped while a backend is connected to it: looked up once.
+ * This database's two marks, which are name slots (so they always exist,
+ * whatever the table of slots holds): its global mark, and the mark that
+ * moves with every name marked in it ("any name").  Names that share their
+ * slots only invalidate more.
  */
 int32
-cachepg_db_slot(void)
+cachepg_db_mark(bool any_name)
 {
-	static int32 db_slot = -1;
-
-	if (db_slot < 0)
-	{
-		int32		s = slot_lookup(InvalidOid, true);
-
-		if (s < 0)
-			return CACHEPG_GLOBAL_SLOT;
-		db_slot = s;
-	}
-	return db_slot;
+	return cachepg_name_slot(InvalidOid, any_name ? "\001any name" : "\001database");
 }
 
 /*
@@ -610,7 +600,9 @@ cachepg_mark_global(void)
 {
 	if (cachepg_marks_can_mark())
 	{
-		mark_slot(cachepg_db_slot());
+		mark_slot_kind(MARK_NAME, cachepg_db_mark(false));
+		if (mark_slot_kind(MARK_NAME, cachepg_db_mark(true)))
+			cachepg_count(CC_INVALIDATIONS, 1);
 		pg_atomic_fetch_add_u64(&wshared->hash_epoch, 1);
 	}
 }
@@ -641,7 +633,8 @@ cachepg_name_slot(Oid nspid, const char *name)
 
 	h = hash_combine(hash_bytes_uint32((uint32) MyDatabaseId),
 					 hash_bytes_uint32((uint32) nspid));
-	h = hash_combine(h, hash_bytes((const unsigned char *) name, strlen(name)));
+	if (name != NULL)
+		h = hash_combine(h, hash_bytes((const unsigned char *) name, strlen(name)));
 	return (int32) (h % (uint32) CACHEPG_NAME_SLOTS);
 }
 
@@ -659,7 +652,7 @@ cachepg_mark_name(Oid nspid, const char *name)
 		return;
 	mark_slot_kind(MARK_NAME, cachepg_name_slot(nspid, name));
 	/* a transaction's DDL counts once, however many names it marks */
-	if (mark_slot_kind(MARK_UNKEYED, cachepg_db_slot()))
+	if (mark_slot_kind(MARK_NAME, cachepg_db_mark(true)))
 		cachepg_count(CC_INVALIDATIONS, 1);
 }
 

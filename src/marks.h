@@ -74,7 +74,7 @@ extern int32 cachepg_slot_for(Oid relid);
 extern bool cachepg_read_mark(int kind, int32 idx, CacheMark *mark);
 extern int32 cachepg_key_slot(Oid relid, AttrNumber attno, uint32 valuehash);
 extern int32 cachepg_name_slot(Oid nspid, const char *name);
-extern int32 cachepg_db_slot(void);
+extern int32 cachepg_db_mark(bool any_name);
 extern void cachepg_slot_count(int32 slot, int stat);
 extern bool cachepg_mark_current(const CacheMark *mark);
 extern bool cachepg_mark_seen_by(const CacheMark *mark, Snapshot snapshot);

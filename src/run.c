@@ -321,7 +321,6 @@ keygens_current(const BlobHeader *h, const CacheKey *key)
 static void
 count_tables(const char *data, int32 n, int stat)
 {
-	int32		db = cachepg_db_slot();
 	int32		i;
 
 	for (i = 0; i < n; i++)
@@ -329,7 +328,7 @@ count_tables(const char *data, int32 n, int stat)
 		CacheMark	m;
 
 		memcpy(&m, data + i * sizeof(CacheMark), sizeof(CacheMark));
-		if ((m.kind == MARK_TABLE || m.kind == MARK_UNKEYED) && m.slot != db)
+		if (m.kind == MARK_TABLE || m.kind == MARK_UNKEYED)
 			cachepg_slot_count(m.slot, stat);
 	}
 }
@@ -734,11 +733,9 @@ load_plan(Load *ld)
 	}
 	if (ld->key != NULL)
 	{
-		int32		db = cachepg_db_slot();
-
 		ld->global_ok = cachepg_read_mark(MARK_TABLE, CACHEPG_GLOBAL_SLOT, &ld->global);
-		ld->dbglobal_ok = cachepg_read_mark(MARK_TABLE, db, &ld->dbglobal);
-		ld->dbnames_ok = cachepg_read_mark(MARK_UNKEYED, db, &ld->dbnames);
+		ld->dbglobal_ok = cachepg_read_mark(MARK_NAME, cachepg_db_mark(false), &ld->dbglobal);
+		ld->dbnames_ok = cachepg_read_mark(MARK_NAME, cachepg_db_mark(true), &ld->dbnames);
 		ld->keygen_sql = cachepg_keygen(ld->key->sqlhash);
 		ld->keygen_q = cachepg_keygen(ld->key->qhash);
 		AcceptInvalidationMessages();
@@ -783,7 +780,8 @@ load_plan(Load *ld)
 	{
 		CachedPlan *cplan = SPI_plan_get_cached_plan(ld->plan);
 
-		cachepg_deps_analyze(&ld->deps, call->sql, linitial_node(Query, ld->ps->query_list),
+		cachepg_deps_analyze(&ld->deps, call->sql, ld->ps->raw_parse_tree->stmt,
+							 linitial_node(Query, ld->ps->query_list),
 							 linitial_node(PlannedStmt, cplan->stmt_list), ld->params);
 		ReleaseCachedPlan(cplan, NULL);
 		watch_reanalysis(ld->ps);
@@ -990,13 +988,6 @@ load_read_marks(Load *ld)
 			ld->nkeymarks++;
 		}
 	}
-	foreach(lc, cachepg_deps_name_slots(&ld->deps))
-	{
-		CacheMark	m;
-		bool		clear = cachepg_read_mark(MARK_NAME, lfirst_int(lc), &m);
-
-		ok &= keep_mark(ld, &m, clear, old_snapshot);
-	}
 	if (!ok)
 	{
 		cachepg_count(CC_WRITE_CONFLICTS, 1);
@@ -1033,9 +1024,6 @@ load_begin_entry(Load *ld)
 	hdr->nparams = ld->call->nparams;
 	hdr->keygen_sql = ld->keygen_sql;
 	hdr->keygen_q = ld->keygen_q;
-	hdr->nameoff = blob->len;
-	cachepg_deps_shadowable(&ld->deps, blob);
-	hdr->namelen = blob->len - hdr->nameoff;
 	hdr->typeoff = blob->len;
 	appendBinaryStringInfo(blob, ld->layout.data, ld->layout.len);
 	hdr->typelen = ld->layout.len;
@@ -1092,9 +1080,39 @@ load_check(Load *ld)
 	BlobHeader *hdr = &ld->hdr;
 	StringInfo	blob = &ld->blob;
 	bool		handled_error;
+	bool		names_ok = true;
+	const char *temp;
+	ListCell   *lc;
 
 	cachepg_result_end(&ld->writer);
 	handled_error = !cachepg_deps_finish(&ld->deps, ld->checks);
+	if ((temp = cachepg_deps_reads_temp(&ld->deps)) != NULL)
+	{
+		/* a function body read a temporary table */
+		cachepg_count(CC_UNCACHEABLE, 1);
+		not_stored(psprintf("it uses temporary relation \"%s\"", temp));
+		return false;
+	}
+
+	/*
+	 * The names of what PostgreSQL checked while it ran (SQL functions
+	 * inlined at any depth, relations read in function bodies), and the
+	 * marks of all the names: read now, which is as good as before the
+	 * snapshot since no name of this database was marked from before the
+	 * statement was planned (checked below).
+	 */
+	cachepg_deps_note_checked(&ld->deps);
+	foreach(lc, cachepg_deps_name_slots(&ld->deps))
+	{
+		CacheMark	m;
+		bool		clear = cachepg_read_mark(MARK_NAME, lfirst_int(lc), &m);
+
+		if (!keep_mark(ld, &m, clear, IsolationUsesXactSnapshot()))
+			names_ok = false;
+	}
+	hdr->nameoff = blob->len;
+	cachepg_deps_shadowable(&ld->deps, blob);
+	hdr->namelen = blob->len - hdr->nameoff;
 	hdr->depoff = blob->len;
 	cachepg_deps_serialize(&ld->deps, blob);
 	hdr->deplen = blob->len - hdr->depoff;
@@ -1129,7 +1147,8 @@ load_check(Load *ld)
 		not_stored("an error was handled while computing it, or its privilege checks cannot be replayed");
 		return false;
 	}
-	if (!marks_current(blob->data + hdr->markoff, hdr->nmarks) ||
+	if (!names_ok ||
+		!marks_current(blob->data + hdr->markoff, hdr->nmarks) ||
 		!cachepg_mark_current(&ld->dbnames) ||
 		!keygens_current(hdr, ld->key) ||
 		!xact_may_store() || reanalyses != ld->reanalyses_before)
