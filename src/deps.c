@@ -302,7 +302,11 @@ function_checker(Oid funcid, void *context)
 		return false;
 	tp = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
 	if (!HeapTupleIsValid(tp))
-		elog(ERROR, "cache lookup failed for function %u", funcid);
+	{
+		/* dropped since it was planned: the query still runs, uncached */
+		refuse(deps, VERDICT_NEVER, "a function dropped while it was planned");
+		return false;
+	}
 	proc = (Form_pg_proc) GETSTRUCT(tp);
 	note_name(deps, proc->pronamespace, NameStr(proc->proname), false);
 

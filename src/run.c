@@ -1507,6 +1507,7 @@ cachepg_explain(PG_FUNCTION_ARGS)
 			{
 				int32		sum[2];
 				char	   *name;
+				MemoryContext old;
 
 				memcpy(sum, ld.depsum.data + i * sizeof(sum), sizeof(sum));
 				name = get_rel_name((Oid) sum[0]);
@@ -1514,11 +1515,16 @@ cachepg_explain(PG_FUNCTION_ARGS)
 					continue;
 				name = quote_qualified_identifier(get_namespace_name(get_rel_namespace((Oid) sum[0])),
 												  name);
+				/* SPI_finish frees what was allocated since SPI_connect */
+				old = MemoryContextSwitchTo(call.cxt);
 				deps = lappend(deps, sum[1] < 0 ?
 							   psprintf("%s (table)", name) :
 							   psprintf("%s (%d key%s)", name, sum[1], sum[1] == 1 ? "" : "s"));
+				MemoryContextSwitchTo(old);
 			}
 		}
+		if (reason != NULL)
+			reason = MemoryContextStrdup(call.cxt, reason);
 		SPI_finish();
 	}
 	PG_FINALLY();
