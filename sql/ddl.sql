@@ -421,6 +421,29 @@ SELECT dprobe('SELECT d_rate_fn()::text');
 DISCARD TEMP;
 SELECT dprobe('SELECT d_rate_fn()::text');
 RESET cachepg.depends_on;
+-- a PL/pgSQL body this session planned before a table of the same name
+-- came earlier in the path: the load plans it again, as a new session would
+CREATE TABLE d_rt (v text);
+INSERT INTO d_rt VALUES ('public');
+SELECT cache_watch('d_rt');
+CREATE FUNCTION d_rt_fn() RETURNS text LANGUAGE plpgsql STABLE AS 'BEGIN RETURN (SELECT v FROM d_rt); END';
+CREATE SCHEMA d_early;
+SET search_path = d_early, public;
+SET cachepg.depends_on = 'public.d_rt';
+SELECT d_rt_fn();
+SELECT dprobe('SELECT d_rt_fn()');
+CREATE TABLE d_early.d_rt (v text);
+INSERT INTO d_early.d_rt VALUES ('early');
+SELECT cache_watch('d_early.d_rt');
+SET cachepg.depends_on = 'public.d_rt, d_early.d_rt';
+SELECT dprobe('SELECT d_rt_fn()');
+SELECT dprobe('SELECT d_rt_fn()');
+SELECT d_rt_fn();
+RESET cachepg.depends_on;
+RESET search_path;
+DROP SCHEMA d_early CASCADE;
+DROP FUNCTION d_rt_fn();
+DROP TABLE d_rt;
 -- a temporary child of a permanent table: served nothing while it lives,
 -- whatever DISCARD SEQUENCES or a rolled back DISCARD TEMP say
 CREATE TABLE d_parent (n int);

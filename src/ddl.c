@@ -651,6 +651,11 @@ after_utility(Node *tree)
 				}
 				break;
 			}
+		case T_DiscardStmt:
+			if (((DiscardStmt *) tree)->target == DISCARD_PLANS ||
+				((DiscardStmt *) tree)->target == DISCARD_ALL)
+				cachepg_plans_fresh();
+			break;
 		case T_DropRoleStmt:
 			{
 				ListCell   *lc;

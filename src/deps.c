@@ -317,7 +317,11 @@ function_checker(Oid funcid, void *context)
 	 */
 	if (ctx->final_plan && funcid >= FirstNormalObjectId &&
 		proc->prolang != ClanguageId && proc->prolang != INTERNALlanguageId)
+	{
 		deps->names_unknown = true;
+		if (proc->prolang != SQLlanguageId)
+			deps->kept_plans = true;
+	}
 	if (proc->provolatile == PROVOLATILE_VOLATILE)
 		refuse(deps, VERDICT_UNSAFE,
 			   psprintf("volatile function %s()", NameStr(proc->proname)));
@@ -1172,6 +1176,7 @@ cachepg_deps_analyze(CacheDeps *deps, const char *sql, Node *raw, Query *query,
 	deps->hidden_fn = NULL;
 	deps->names = NIL;
 	deps->names_unknown = false;
+	deps->kept_plans = false;
 	deps->scans = NIL;
 	deps->declared = NIL;
 	memset(&ctx, 0, sizeof(ctx));
@@ -1877,7 +1882,14 @@ note_planning(Query *parse, const char *query_string, int cursorOptions,
 {
 	PlannedStmt *result;
 	ListCell   *lc;
+	static bool planned = false;
 
+	if (!planned)
+	{
+		/* before the backend's first plan (see cachepg_plans_current) */
+		cachepg_plans_fresh();
+		planned = true;
+	}
 	result = prev_planner ?
 		prev_planner(parse, query_string, cursorOptions, boundParams) :
 		standard_planner(parse, query_string, cursorOptions, boundParams);

@@ -33,6 +33,8 @@ typedef struct CacheDeps
 	const char *hidden_fn;		/* the first of those */
 	List	   *names;			/* NameRef: every object used, by name */
 	bool		names_unknown;	/* names are also looked up out of sight */
+	bool		kept_plans;		/* calls a function whose body's plans the
+								 * session keeps (PL/pgSQL) */
 } CacheDeps;
 
 /*

@@ -76,6 +76,8 @@ extern int32 cachepg_key_slot(Oid relid, AttrNumber attno, uint32 valuehash);
 extern int32 cachepg_name_slot(Oid nspid, const char *name);
 extern int32 cachepg_db_mark(bool any_name);
 extern void cachepg_slot_count(int32 slot, int stat);
+extern void cachepg_plans_fresh(void);
+extern void cachepg_plans_refresh(void);
 extern bool cachepg_mark_current(const CacheMark *mark);
 extern bool cachepg_mark_seen_by(const CacheMark *mark, Snapshot snapshot);
 extern List *cachepg_relation_ancestors(Oid relid);

@@ -994,6 +994,9 @@ load_read_marks(Load *ld)
 		not_stored("a write or DDL to what it read was under way");
 		return;
 	}
+	/* bodies planned before DDL of a name would run the old resolution */
+	if (ld->deps.kept_plans)
+		cachepg_plans_refresh();
 	ld->store = true;
 }
 
