@@ -168,19 +168,14 @@ mark_target(RangeVar *rv)
 }
 
 /*
- * DROP: the objects the hook sees dropped (object_access) are marked as
- * they go, so dropping nothing that exists marks nothing; triggers,
- * policies and rules mark their table; anything else, everything in this
- * database.
+ * The objects whose names object_access marks when they are created,
+ * changed or moved to another schema.
  */
-static void
-mark_drop(DropStmt *stmt)
+static bool
+named_by_hook(ObjectType type)
 {
-	ListCell   *lc;
-
-	switch (stmt->removeType)
+	switch (type)
 	{
-		case OBJECT_INDEX:
 		case OBJECT_TABLE:
 		case OBJECT_VIEW:
 		case OBJECT_MATVIEW:
@@ -194,8 +189,28 @@ mark_drop(DropStmt *stmt)
 		case OBJECT_DOMAIN:
 		case OBJECT_OPERATOR:
 		case OBJECT_SCHEMA:
-		case OBJECT_STATISTIC_EXT:
-			return;				/* object_access */
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
+ * DROP: the objects the hook sees dropped (object_access) are marked as
+ * they go, so dropping nothing that exists marks nothing; triggers,
+ * policies and rules mark their table; anything else, everything in this
+ * database.
+ */
+static void
+mark_drop(DropStmt *stmt)
+{
+	ListCell   *lc;
+
+	if (named_by_hook(stmt->removeType) || stmt->removeType == OBJECT_INDEX ||
+		stmt->removeType == OBJECT_STATISTIC_EXT)
+		return;					/* object_access */
+	switch (stmt->removeType)
+	{
 		case OBJECT_TRIGGER:
 		case OBJECT_RULE:
 		case OBJECT_POLICY:
@@ -277,58 +292,12 @@ role_has_memberships(Oid role)
 	return found;
 }
 
-/*
- * The objects whose names object_access marks when they are created,
- * changed or moved to another schema.
- */
-static bool
-named_by_hook(ObjectType type)
-{
-	switch (type)
-	{
-		case OBJECT_TABLE:
-		case OBJECT_VIEW:
-		case OBJECT_MATVIEW:
-		case OBJECT_SEQUENCE:
-		case OBJECT_FOREIGN_TABLE:
-		case OBJECT_FUNCTION:
-		case OBJECT_PROCEDURE:
-		case OBJECT_ROUTINE:
-		case OBJECT_AGGREGATE:
-		case OBJECT_TYPE:
-		case OBJECT_DOMAIN:
-		case OBJECT_OPERATOR:
-		case OBJECT_SCHEMA:
-			return true;
-		default:
-			return false;
-	}
-}
-
 /* The renames object_access sees, with the object's old and new names. */
 static bool
 renamed_by_hook(ObjectType type)
 {
-	switch (type)
-	{
-		case OBJECT_TABLE:
-		case OBJECT_VIEW:
-		case OBJECT_MATVIEW:
-		case OBJECT_SEQUENCE:
-		case OBJECT_FOREIGN_TABLE:
-		case OBJECT_INDEX:
-		case OBJECT_FUNCTION:
-		case OBJECT_PROCEDURE:
-		case OBJECT_ROUTINE:
-		case OBJECT_AGGREGATE:
-		case OBJECT_TYPE:
-		case OBJECT_DOMAIN:
-		case OBJECT_SCHEMA:
-		case OBJECT_ATTRIBUTE:	/* of a composite type: ALTER TYPE marks it */
-			return true;
-		default:
-			return false;
-	}
+	/* an attribute of a composite type: its type's relation is altered */
+	return named_by_hook(type) || type == OBJECT_INDEX || type == OBJECT_ATTRIBUTE;
 }
 
 /*

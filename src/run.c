@@ -106,6 +106,20 @@ static bool notice_not_loaded = false;
 static bool notice_disabled = false;
 static bool notice_sequence = false;
 
+/* A call's query text, argument argno (never NULL), in a fresh call. */
+static void
+collect_sql(FunctionCallInfo fcinfo, int argno, CacheCall *call)
+{
+	memset(call, 0, sizeof(*call));
+	call->cxt = CurrentMemoryContext;
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("query text must not be null")));
+	call->sql = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	call->sqllen = strlen(call->sql);
+}
+
 /* The query parameters after ttl: separate arguments or a VARIADIC array. */
 static void
 collect_params(FunctionCallInfo fcinfo, int first, CacheCall *call)
@@ -184,18 +198,8 @@ collect_params(FunctionCallInfo fcinfo, int first, CacheCall *call)
 static void
 collect_call(FunctionCallInfo fcinfo, int form, int first, CacheCall *call)
 {
-	text	   *sql;
-
-	memset(call, 0, sizeof(*call));
+	collect_sql(fcinfo, first, call);
 	call->form = form;
-	call->cxt = CurrentMemoryContext;
-	if (PG_ARGISNULL(first))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("query text must not be null")));
-	sql = PG_GETARG_TEXT_PP(first);
-	call->sql = text_to_cstring(sql);
-	call->sqllen = strlen(call->sql);
 	if (PG_ARGISNULL(first + 1))
 	{
 		call->ttl = cachepg_default_ttl;
@@ -271,6 +275,16 @@ layout_unchanged(TupleDesc stored, const char *layout, uint32 len)
 	return same;
 }
 
+/* The i-th of an entry's marks (stored unaligned). */
+static inline CacheMark
+mark_at(const char *data, int32 i)
+{
+	CacheMark	m;
+
+	memcpy(&m, data + i * sizeof(CacheMark), sizeof(CacheMark));
+	return m;
+}
+
 /* Whether every generation an entry was computed under is still current. */
 static bool
 marks_current(const char *data, int32 n)
@@ -279,9 +293,8 @@ marks_current(const char *data, int32 n)
 
 	for (i = 0; i < n; i++)
 	{
-		CacheMark	m;
+		CacheMark	m = mark_at(data, i);
 
-		memcpy(&m, data + i * sizeof(CacheMark), sizeof(CacheMark));
 		if (!cachepg_mark_current(&m))
 			return false;
 	}
@@ -296,9 +309,8 @@ marks_seen_by(const char *data, int32 n, Snapshot snapshot)
 
 	for (i = 0; i < n; i++)
 	{
-		CacheMark	m;
+		CacheMark	m = mark_at(data, i);
 
-		memcpy(&m, data + i * sizeof(CacheMark), sizeof(CacheMark));
 		if (!cachepg_mark_seen_by(&m, snapshot))
 			return false;
 	}
@@ -325,9 +337,8 @@ count_tables(const char *data, int32 n, int stat)
 
 	for (i = 0; i < n; i++)
 	{
-		CacheMark	m;
+		CacheMark	m = mark_at(data, i);
 
-		memcpy(&m, data + i * sizeof(CacheMark), sizeof(CacheMark));
 		if (m.kind == MARK_TABLE || m.kind == MARK_UNKEYED)
 			cachepg_slot_count(m.slot, stat);
 	}
@@ -1361,15 +1372,10 @@ cachepg_invalidate(PG_FUNCTION_ARGS)
 	InvalidateMatch m;
 
 	cachepg_require_store();
-	memset(&call, 0, sizeof(call));
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("query text must not be null")));
-	call.sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	collect_sql(fcinfo, 0, &call);
 	collect_params(fcinfo, 1, &call);
 	m.with_params = PG_NARGS() > 1;
-	cachepg_build_key(&m.key, 0, call.sql, strlen(call.sql), call.params,
+	cachepg_build_key(&m.key, 0, call.sql, call.sqllen, call.params,
 					  call.nparams, false);
 	/* first, so that a load under way cannot store or serve what it had */
 	cachepg_keygen_bump(m.with_params ? m.key.qhash : m.key.sqlhash);
@@ -1435,15 +1441,8 @@ cachepg_explain(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	memset(&call, 0, sizeof(call));
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("query text must not be null")));
-	call.sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	call.sqllen = strlen(call.sql);
+	collect_sql(fcinfo, 0, &call);
 	call.form = CACHEPG_FORM_RECORD;
-	call.cxt = CurrentMemoryContext;
 	call.ttl = cachepg_default_ttl;
 	collect_params(fcinfo, 1, &call);
 
