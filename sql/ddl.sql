@@ -328,6 +328,7 @@ SELECT hits, misses, stores, invalidations FROM cache_tables WHERE relation = 'c
 SELECT invalidations - :inv1 AS invalidations FROM cache_stats();
 
 -- 9. Dependencies out of the query's own text.
+DISCARD TEMP;
 -- a function inlined inside an inlined function, a default argument, an
 -- IMMUTABLE PL/pgSQL body: replacing the inner one is seen
 CREATE FUNCTION d_inner(x int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT x * 10';
@@ -421,8 +422,10 @@ SELECT dprobe('SELECT d_rate_fn()::text');
 DISCARD TEMP;
 SELECT dprobe('SELECT d_rate_fn()::text');
 RESET cachepg.depends_on;
--- a PL/pgSQL body this session planned before a table of the same name
--- came earlier in the path: the load plans it again, as a new session would
+-- a PL/pgSQL body this session compiled before a table of the same name
+-- came earlier in the path: PostgreSQL runs it resolved the old way in
+-- this session, so the cache does too, and stores nothing; a new session
+-- reads the new table
 CREATE TABLE d_rt (v text);
 INSERT INTO d_rt VALUES ('public');
 SELECT cache_watch('d_rt');
@@ -437,8 +440,12 @@ INSERT INTO d_early.d_rt VALUES ('early');
 SELECT cache_watch('d_early.d_rt');
 SET cachepg.depends_on = 'public.d_rt, d_early.d_rt';
 SELECT dprobe('SELECT d_rt_fn()');
-SELECT dprobe('SELECT d_rt_fn()');
 SELECT d_rt_fn();
+\c -
+SET search_path = d_early, public;
+SET cachepg.depends_on = 'public.d_rt, d_early.d_rt';
+SELECT dprobe('SELECT d_rt_fn()');
+SELECT dprobe('SELECT d_rt_fn()');
 RESET cachepg.depends_on;
 RESET search_path;
 DROP SCHEMA d_early CASCADE;

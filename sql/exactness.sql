@@ -158,6 +158,7 @@ SELECT xsafe_cnt();
 SELECT xprobe('SELECT xsafe_cnt()::text');
 RESET ROLE;
 -- its fallback result was not stored: a GRANT brings the count back at once
+-- (not stored: this session compiled xsafe_cnt() before the GRANT)
 GRANT USAGE ON SCHEMA xs11 TO xr_user;
 SET ROLE xr_user;
 SELECT xprobe('SELECT xsafe_cnt()::text');

@@ -116,6 +116,9 @@ SET cachepg.depends_on = 'rates, "Odd ""Name"""';
 SELECT probe('SELECT rate()::text || ''?''');
 CREATE TABLE "Odd ""Name""" (v int);
 SELECT cache_watch('"Odd ""Name"""');
+-- (a session that compiled rate() before that DDL does not store it: anew)
+\c -
+SET cachepg.depends_on = 'rates, "Odd ""Name"""';
 SELECT probe('SELECT rate()::text || ''?''');
 INSERT INTO "Odd ""Name""" VALUES (1);       -- a declared table invalidates too
 SELECT probe('SELECT rate()::text || ''?''');

@@ -37,6 +37,8 @@ typedef struct BlobHeader
 
 /* Stored only because the caller opted in (cachepg.store_uncacheable). */
 #define BLOB_OPTED_IN 0x01
+/* Looked names up out of sight (deps.c names_unknown). */
+#define BLOB_NAMES_UNKNOWN 0x02
 
 #define BLOB_KEYOFF MAXALIGN(sizeof(BlobHeader))
 

@@ -80,6 +80,7 @@ static bool temp_child_of_permanent(Oid relid);
 static void
 note_temp_child(Oid relid)
 {
+	(void) cachepg_session_has_temp_children();	/* forget those gone */
 	if (temp_child_of_permanent(relid))
 	{
 		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
@@ -97,16 +98,17 @@ note_temp_child(Oid relid)
 bool
 cachepg_session_has_temp_children(void)
 {
-	while (temp_children != NIL)
-	{
-		Oid			relid = linitial_oid(temp_children);
+	ListCell   *lc;
 
-		if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)) &&
-			temp_child_of_permanent(relid))
-			return true;
-		temp_children = list_delete_first(temp_children);
+	foreach(lc, temp_children)
+	{
+		Oid			relid = lfirst_oid(lc);
+
+		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)) ||
+			!temp_child_of_permanent(relid))
+			temp_children = foreach_delete_current(temp_children, lc);
 	}
-	return false;
+	return temp_children != NIL;
 }
 
 /* Whether relid is a temporary table with a permanent ancestor. */
@@ -127,6 +129,13 @@ temp_child_of_permanent(Oid relid)
 
 /* The roles a DROP ROLE under way drops (in TopMemoryContext). */
 static List *dropped_roles = NIL;
+
+/* An entry of the database given by arg. */
+static bool
+database_match(const CacheEntryInfo *info, const char *blob, Size size, void *arg)
+{
+	return info->dbid == *(Oid *) arg;
+}
 
 /* An entry computed as a role given by arg (any database). */
 static bool
@@ -162,8 +171,11 @@ static void
 mark_target(RangeVar *rv)
 {
 	Oid			relid = rv_relid(rv);
+	char		kind = OidIsValid(relid) ? get_rel_relkind(relid) : '\0';
 
-	if (OidIsValid(relid) && !is_temp_relation(relid))
+	/* an index (ALTER INDEX ... ATTACH PARTITION) is never a dependency */
+	if (OidIsValid(relid) && !is_temp_relation(relid) &&
+		kind != RELKIND_INDEX && kind != RELKIND_PARTITIONED_INDEX)
 		cachepg_mark_relation(relid);
 }
 
@@ -620,11 +632,6 @@ after_utility(Node *tree)
 				}
 				break;
 			}
-		case T_DiscardStmt:
-			if (((DiscardStmt *) tree)->target == DISCARD_PLANS ||
-				((DiscardStmt *) tree)->target == DISCARD_ALL)
-				cachepg_plans_fresh();
-			break;
 		case T_DropRoleStmt:
 			{
 				ListCell   *lc;
@@ -650,7 +657,11 @@ after_utility(Node *tree)
 			}
 		case T_DropdbStmt:
 			if (OidIsValid(dropping_db))
+			{
+				/* a database made later may take its OID: nothing is left */
 				cachepg_marks_free_database(dropping_db);
+				cachepg_remove_matching(database_match, &dropping_db);
+			}
 			dropping_db = InvalidOid;
 			break;
 		case T_CreateStmt:

@@ -35,6 +35,7 @@
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_cast.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_depend.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_namespace.h"
@@ -53,6 +54,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/catcache.h"
+#include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -126,6 +128,23 @@ static const char *const session_prefixes[] = {
 };
 
 static bool sql_body_mentions_time(Oid funcid, WalkContext *ctx);
+
+/*
+ * A user function with a body (C code aside), inlined, folded away or run:
+ * its body looked names up that no node of the plan shows (types, calls,
+ * columns read in function syntax), so the result depends on every name
+ * of its database.  A procedural one stays compiled in the session.
+ */
+static void
+note_body(CacheDeps *deps, Oid funcid, Oid lang)
+{
+	if (funcid < FirstNormalObjectId || lang == ClanguageId ||
+		lang == INTERNALlanguageId)
+		return;
+	deps->names_unknown = true;
+	if (lang != SQLlanguageId)
+		deps->ran_pl = true;
+}
 
 /*
  * Note an object the result used by its schema and name (see NameRef).  An
@@ -310,18 +329,7 @@ function_checker(Oid funcid, void *context)
 	proc = (Form_pg_proc) GETSTRUCT(tp);
 	note_name(deps, proc->pronamespace, NameStr(proc->proname), false);
 
-	/*
-	 * A user function still in the final plan (not inlined), or called as an
-	 * aggregate's support function, runs a body that looks names up when it
-	 * runs (C code aside): it depends on every name.
-	 */
-	if (ctx->final_plan && funcid >= FirstNormalObjectId &&
-		proc->prolang != ClanguageId && proc->prolang != INTERNALlanguageId)
-	{
-		deps->names_unknown = true;
-		if (proc->prolang != SQLlanguageId)
-			deps->kept_plans = true;
-	}
+	note_body(deps, funcid, proc->prolang);
 	if (proc->provolatile == PROVOLATILE_VOLATILE)
 		refuse(deps, VERDICT_UNSAFE,
 			   psprintf("volatile function %s()", NameStr(proc->proname)));
@@ -556,7 +564,8 @@ query_walker(Node *node, WalkContext *ctx)
 			if (rte->rtekind == RTE_RELATION && !ctx->attribute_only)
 				note_relation_name(ctx->deps, rte->relid);
 		}
-		return query_tree_walker((Query *) node, query_walker, ctx, 0);
+		return query_tree_walker((Query *) node, query_walker, ctx,
+								 QTW_EXAMINE_SORTGROUP);
 	}
 	check_functions_in_node(node, function_checker, ctx);
 	if (ctx->attribute_only)
@@ -584,6 +593,11 @@ query_walker(Node *node, WalkContext *ctx)
 				}
 			case T_Const:
 				note_reg_const(ctx->deps, (Const *) node);
+				break;
+			case T_SortGroupClause:
+				/* ORDER BY ... USING op names its operator */
+				if (OidIsValid(((SortGroupClause *) node)->sortop))
+					note_operator_name(ctx->deps, ((SortGroupClause *) node)->sortop);
 				break;
 			default:
 				break;
@@ -1176,7 +1190,7 @@ cachepg_deps_analyze(CacheDeps *deps, const char *sql, Node *raw, Query *query,
 	deps->hidden_fn = NULL;
 	deps->names = NIL;
 	deps->names_unknown = false;
-	deps->kept_plans = false;
+	deps->ran_pl = false;
 	deps->scans = NIL;
 	deps->declared = NIL;
 	memset(&ctx, 0, sizeof(ctx));
@@ -1268,7 +1282,18 @@ cachepg_deps_note_checked(CacheDeps *deps)
 		PrivCheck  *c = lfirst(lc);
 
 		if (c->kind == PRIV_FUNCTION)
-			note_function_name(deps, c->oid);
+		{
+			HeapTuple	tp = SearchSysCache1(PROCOID, ObjectIdGetDatum(c->oid));
+
+			if (HeapTupleIsValid(tp))
+			{
+				Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(tp);
+
+				note_name(deps, proc->pronamespace, NameStr(proc->proname), false);
+				note_body(deps, c->oid, proc->prolang);
+				ReleaseSysCache(tp);
+			}
+		}
 		else if (c->kind == PRIV_RELATION)
 			note_relation_name(deps, c->oid);
 		else if (c->kind == PRIV_SCHEMA)
@@ -1353,6 +1378,124 @@ cachepg_deps_shadowable(const CacheDeps *deps, StringInfo buf)
 		if (ref->shadowable)
 			appendBinaryStringInfo(buf, NameStr(ref->name), strlen(NameStr(ref->name)) + 1);
 	}
+}
+
+/*
+ * When this backend first ran each user function of a procedural language
+ * since its definition last changed (PL/pgSQL compiles it then, and keeps
+ * its DECLARE types and plans, resolved as of then, for the session): the
+ * generation counter as of then.  In TopMemoryContext.
+ */
+typedef struct FirstRun
+{
+	Oid			fn;
+	uint32		hash;			/* its PROCOID syscache hash */
+	uint64		gen;			/* 0: not a procedural function */
+} FirstRun;
+
+static HTAB *first_runs = NULL;
+
+static void
+forget_first_runs(Datum arg, int cacheid, uint32 hashvalue)
+{
+	HASH_SEQ_STATUS st;
+	FirstRun   *fr;
+
+	/*
+	 * A change to the function's definition (PL/pgSQL compiles it anew
+	 * then); not a reset of the caches, which compiles nothing anew.
+	 */
+	if (first_runs == NULL || hashvalue == 0)
+		return;
+	hash_seq_init(&st, first_runs);
+	while ((fr = hash_seq_search(&st)) != NULL)
+		if (fr->hash == hashvalue)
+			hash_search(first_runs, &fr->fn, HASH_REMOVE, NULL);
+}
+
+static void
+note_first_run(Oid fn)
+{
+	FirstRun   *fr;
+	bool		found;
+	HeapTuple	tp;
+	Oid			lang;
+
+	if (first_runs == NULL)
+	{
+		first_runs = cachepg_local_hash("cachepg first runs", 64, sizeof(Oid),
+										sizeof(FirstRun));
+		CacheRegisterSyscacheCallback(PROCOID, forget_first_runs, (Datum) 0);
+	}
+	if (hash_search(first_runs, &fn, HASH_FIND, NULL) != NULL)
+		return;
+	tp = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+	if (!HeapTupleIsValid(tp))
+		return;
+	lang = ((Form_pg_proc) GETSTRUCT(tp))->prolang;
+	ReleaseSysCache(tp);
+	fr = hash_search(first_runs, &fn, HASH_ENTER, &found);
+	fr->hash = GetSysCacheHashValue1(PROCOID, ObjectIdGetDatum(fn));
+	fr->gen = (lang == ClanguageId || lang == INTERNALlanguageId ||
+			   lang == SQLlanguageId) ? 0 : cachepg_marks_now();
+}
+
+/*
+ * Whether a procedural function this result ran was compiled in this
+ * backend before a name of its database was marked: its DECLARE types and
+ * plans may resolve otherwise than in a new session (PostgreSQL compiles
+ * and plans them again only when the function or an object they used
+ * changes, not for a new object a name now finds first).
+ */
+bool
+cachepg_deps_compiled_before_ddl(const CacheDeps *deps)
+{
+	ListCell   *lc;
+	uint64		names = cachepg_marks_db_names_gen();
+
+	if (first_runs == NULL)
+		return false;
+	foreach(lc, deps->checks)
+	{
+		PrivCheck  *c = lfirst(lc);
+		FirstRun   *fr;
+
+		if (c->kind != PRIV_FUNCTION)
+			continue;
+		fr = hash_search(first_runs, &c->oid, HASH_FIND, NULL);
+		if (fr != NULL && fr->gen != 0 && names > fr->gen)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether this session's temporary schema holds any object now (every
+ * object depends on its schema in pg_depend: one index probe).
+ */
+bool
+cachepg_session_has_temp_objects(void)
+{
+	Oid			tempns,
+				temptoastns;
+	Relation	rel;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	bool		found;
+
+	GetTempNamespaceState(&tempns, &temptoastns);
+	if (!OidIsValid(tempns))
+		return false;
+	rel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(NamespaceRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(tempns));
+	scan = systable_beginscan(rel, DependReferenceIndexId, true, NULL, 2, key);
+	found = HeapTupleIsValid(systable_getnext(scan));
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
 }
 
 /*
@@ -1765,6 +1908,8 @@ cachepg_checks_note(char kind, Oid oid)
 	bool		support = false;
 	ListCell   *lc;
 
+	if (kind == PRIV_FUNCTION && oid >= FirstNormalObjectId)
+		note_first_run(oid);
 	if (recorder == NULL || recorder->paused)
 		return;
 	if (kind == PRIV_FUNCTION && start_frame != NULL)
@@ -1882,14 +2027,6 @@ note_planning(Query *parse, const char *query_string, int cursorOptions,
 {
 	PlannedStmt *result;
 	ListCell   *lc;
-	static bool planned = false;
-
-	if (!planned)
-	{
-		/* before the backend's first plan (see cachepg_plans_current) */
-		cachepg_plans_fresh();
-		planned = true;
-	}
 	result = prev_planner ?
 		prev_planner(parse, query_string, cursorOptions, boundParams) :
 		standard_planner(parse, query_string, cursorOptions, boundParams);

@@ -33,8 +33,8 @@ typedef struct CacheDeps
 	const char *hidden_fn;		/* the first of those */
 	List	   *names;			/* NameRef: every object used, by name */
 	bool		names_unknown;	/* names are also looked up out of sight */
-	bool		kept_plans;		/* calls a function whose body's plans the
-								 * session keeps (PL/pgSQL) */
+	bool		ran_pl;			/* ran a user function of a procedural
+								 * language (PL/pgSQL keeps it compiled) */
 } CacheDeps;
 
 /*
@@ -96,6 +96,8 @@ extern void cachepg_deps_analyze(CacheDeps *deps, const char *sql,
 								 ParamListInfo params);
 extern void cachepg_deps_note_checked(CacheDeps *deps);
 extern const char *cachepg_deps_reads_temp(const CacheDeps *deps);
+extern bool cachepg_session_has_temp_objects(void);
+extern bool cachepg_deps_compiled_before_ddl(const CacheDeps *deps);
 extern bool cachepg_deps_finish(CacheDeps *deps, CheckRecorder *r);
 extern void cachepg_deps_serialize(const CacheDeps *deps, StringInfo buf);
 extern RecheckResult cachepg_deps_lock(const char *data, const char **checks);

@@ -71,7 +71,6 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/plancache.h"
 #include "utils/rel.h"
 #include "utils/resowner.h"
 #include "utils/syscache.h"
@@ -657,38 +656,18 @@ cachepg_mark_name(Oid nspid, const char *name)
 		cachepg_count(CC_INVALIDATIONS, 1);
 }
 
-/*
- * This backend's plans of function bodies (PL/pgSQL keeps them for the
- * session) were all made after generation plans_baseline: taken before the
- * backend plans anything, and again when its plans are discarded.  A name
- * marked after it may resolve otherwise now than in those plans.
- */
-static uint64 plans_baseline = 0;
-
-void
-cachepg_plans_fresh(void)
+/* The generation counter now: every mark made later has a greater one. */
+uint64
+cachepg_marks_now(void)
 {
-	if (ready())
-		plans_baseline = pg_atomic_read_u64(&wshared->gen_counter);
+	return ready() ? pg_atomic_read_u64(&wshared->gen_counter) : 0;
 }
 
-/*
- * Before a load runs function bodies whose plans this backend keeps: if a
- * name of this database was marked since those plans may have been made,
- * have every plan made anew (PostgreSQL itself does not for a new object
- * that a name now finds first).  No name is being marked now: the load
- * stores only if none was from before it planned until its store.
- */
-void
-cachepg_plans_refresh(void)
+/* The generation of this database's "any name" mark. */
+uint64
+cachepg_marks_db_names_gen(void)
 {
-	if (!ready())
-		return;
-	if (pg_atomic_read_u64(&namemarks[cachepg_db_mark(true)].gen) > plans_baseline)
-	{
-		ResetPlanCache();
-		plans_baseline = pg_atomic_read_u64(&wshared->gen_counter);
-	}
+	return ready() ? pg_atomic_read_u64(&namemarks[cachepg_db_mark(true)].gen) : 0;
 }
 
 /* Count one event for a table's slot (cache_tables). */
@@ -1390,10 +1369,6 @@ cachepg_tables(PG_FUNCTION_ARGS)
 static void
 relcache_callback(Datum arg, Oid relid)
 {
-	/* a full reset (the backend fell behind) also makes every plan new */
-	if (!OidIsValid(relid))
-		cachepg_plans_fresh();
-
 	/*
 	 * Any relation may be another's ancestor (ATTACH invalidates the parent
 	 * and the partition, not the partition's children): start over.

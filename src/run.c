@@ -369,6 +369,7 @@ valid_entry(CacheKey *key, TupleDesc *stored, int32 *slotno)
 		memcmp(blob + BLOB_KEYOFF, key->buf.data, key->buf.len) != 0 ||
 		((h->flags & BLOB_OPTED_IN) && !cachepg_store_uncacheable) ||
 		cachepg_session_has_temp_children() ||
+		((h->flags & BLOB_NAMES_UNKNOWN) && cachepg_session_has_temp_objects()) ||
 		cachepg_deps_shadowed(blob + h->nameoff, h->namelen) != NULL)
 	{
 		/*
@@ -944,8 +945,7 @@ load_read_marks(Load *ld)
 	initStringInfo(&ld->marks);
 	if (!keep_mark(ld, &ld->global, ld->global_ok, old_snapshot) ||
 		!keep_mark(ld, &ld->dbglobal, ld->dbglobal_ok, old_snapshot) ||
-		(ld->deps.names_unknown ?
-		 !keep_mark(ld, &ld->dbnames, ld->dbnames_ok, old_snapshot) : !ld->dbnames_ok))
+		!ld->dbnames_ok)
 	{
 		cachepg_count(CC_WRITE_CONFLICTS, 1);
 		not_stored("DDL was under way");
@@ -1005,9 +1005,6 @@ load_read_marks(Load *ld)
 		not_stored("a write or DDL to what it read was under way");
 		return;
 	}
-	/* bodies planned before DDL of a name would run the old resolution */
-	if (ld->deps.kept_plans)
-		cachepg_plans_refresh();
 	ld->store = true;
 }
 
@@ -1116,6 +1113,30 @@ load_check(Load *ld)
 	 * statement was planned (checked below).
 	 */
 	cachepg_deps_note_checked(&ld->deps);
+	if (ld->deps.names_unknown)
+	{
+		/*
+		 * Function bodies looked names up: the entry depends on every name
+		 * of its database (read before planning, clear until now: checked
+		 * below).  A session with temporary objects may have found its
+		 * own, and one that compiled PL/pgSQL bodies before a name was
+		 * marked may run them resolved the old way: neither stores.
+		 */
+		keep_mark(ld, &ld->dbnames, true, false);
+		hdr->flags |= BLOB_NAMES_UNKNOWN;
+		if (cachepg_session_has_temp_objects())
+		{
+			cachepg_count(CC_UNCACHEABLE, 1);
+			not_stored("it runs function bodies or reg* output that look names up, and this session has temporary objects");
+			return false;
+		}
+		if (ld->deps.ran_pl && cachepg_deps_compiled_before_ddl(&ld->deps))
+		{
+			cachepg_count(CC_WRITE_CONFLICTS, 1);
+			not_stored("this session compiled a procedural function it runs before DDL in this database (a new connection stores it)");
+			return false;
+		}
+	}
 	foreach(lc, cachepg_deps_name_slots(&ld->deps))
 	{
 		CacheMark	m;
