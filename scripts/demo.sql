@@ -31,7 +31,14 @@ SELECT * FROM cache_get_or_run_as(NULL::users, 'SELECT * FROM users WHERE id = $
 \timing off
 \echo '--- stats, entries and watched tables'
 \x on
-SELECT hits, misses, hit_ratio, stores, key_stores, key_invalidations, uncacheable, entries, bytes, memory_bytes FROM cache_stats();
+SELECT hits, misses, hit_ratio, stores, key_stores, key_invalidations, invalidations, uncacheable, entries, bytes, memory_bytes FROM cache_stats();
 \x off
 SELECT role, form, query, nparams, bytes, hits, dependencies FROM cache_entries ORDER BY created;
-SELECT relation, generation, writers, watched, key_columns FROM cache_tables WHERE relation IS NOT NULL;
+SELECT relation, watched, key_columns, hits, misses, stores, invalidations FROM cache_tables WHERE relation IS NOT NULL;
+\echo '--- ask the cache: what would it do with a query, and why'
+SELECT * FROM cache_explain('SELECT * FROM users WHERE id = $1', 42);
+SELECT cacheable, reason FROM cache_explain('SELECT name, now() FROM users WHERE id = 7');
+\echo '--- routine DDL keeps the cache: a migration that changes nothing, a new table'
+CREATE TABLE IF NOT EXISTS users (id int);
+CREATE TABLE audit_log (id bigserial PRIMARY KEY, what text);
+SELECT stored FROM cache_explain('SELECT * FROM users WHERE id = $1', 42);
