@@ -451,6 +451,53 @@ RESET search_path;
 DROP SCHEMA d_early CASCADE;
 DROP FUNCTION d_rt_fn();
 DROP TABLE d_rt;
+-- the same after an ALTER FUNCTION rolled back (PL/pgSQL keeps its old
+-- compiled copy), and for a PL/pgSQL comparison function an operator class
+-- calls without any check
+CREATE TABLE d_cnt_t (a int);
+INSERT INTO d_cnt_t VALUES (1), (2);
+SELECT cache_watch('d_cnt_t');
+CREATE FUNCTION d_cnt() RETURNS text LANGUAGE plpgsql STABLE AS 'BEGIN RETURN (SELECT count(*) FROM d_cnt_t)::text; END';
+CREATE FUNCTION public.d_h2(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1';
+CREATE FUNCTION public.d_cmp(int, int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS 'BEGIN RETURN d_h2($1) - d_h2($2); END';
+CREATE OPERATOR public.<<~ (FUNCTION = int4lt, LEFTARG = int, RIGHTARG = int);
+CREATE OPERATOR public.<<~= (FUNCTION = int4le, LEFTARG = int, RIGHTARG = int);
+CREATE OPERATOR public.~== (FUNCTION = int4eq, LEFTARG = int, RIGHTARG = int);
+CREATE OPERATOR public.>>~= (FUNCTION = int4ge, LEFTARG = int, RIGHTARG = int);
+CREATE OPERATOR public.>>~ (FUNCTION = int4gt, LEFTARG = int, RIGHTARG = int);
+CREATE OPERATOR CLASS public.d_weird_ops FOR TYPE int USING btree AS
+  OPERATOR 1 <<~, OPERATOR 2 <<~=, OPERATOR 3 ~==, OPERATOR 4 >>~=, OPERATOR 5 >>~,
+  FUNCTION 1 d_cmp(int, int);
+CREATE SCHEMA d_e2;
+SET search_path = d_e2, public;
+SET cachepg.depends_on = 'public.d_cnt_t';
+SELECT d_cnt();
+SELECT string_agg(a::text, '-' ORDER BY a USING OPERATOR(public.<<~)) FROM d_cnt_t;
+CREATE TABLE d_e2.d_cnt_t (a int);
+INSERT INTO d_e2.d_cnt_t VALUES (1), (2), (3), (4), (5);
+SELECT cache_watch('d_e2.d_cnt_t');
+CREATE FUNCTION d_e2.d_h2(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT -$1';
+BEGIN;
+ALTER FUNCTION d_cnt() COST 101;
+ROLLBACK;
+SELECT dprobe('SELECT d_cnt()');
+SELECT d_cnt();
+SELECT dprobe($$SELECT string_agg(a::text, '-' ORDER BY a USING OPERATOR(public.<<~)) FROM public.d_cnt_t$$);
+\c -
+SET search_path = d_e2, public;
+SET cachepg.depends_on = 'public.d_cnt_t, d_e2.d_cnt_t';
+SELECT dprobe('SELECT d_cnt()');
+SELECT dprobe($$SELECT string_agg(a::text, '-' ORDER BY a USING OPERATOR(public.<<~)) FROM public.d_cnt_t$$);
+SELECT dprobe($$SELECT string_agg(a::text, '-' ORDER BY a USING OPERATOR(public.<<~)) FROM public.d_cnt_t$$);
+RESET cachepg.depends_on;
+RESET search_path;
+DROP SCHEMA d_e2 CASCADE;
+DROP OPERATOR CLASS public.d_weird_ops USING btree;
+DROP OPERATOR FAMILY public.d_weird_ops USING btree;
+DROP OPERATOR public.<<~ (int, int), public.<<~= (int, int), public.~== (int, int),
+  public.>>~= (int, int), public.>>~ (int, int);
+DROP FUNCTION d_cnt(), public.d_cmp(int, int), public.d_h2(int);
+DROP TABLE d_cnt_t;
 -- a temporary child of a permanent table: served nothing while it lives,
 -- whatever DISCARD SEQUENCES or a rolled back DISCARD TEMP say
 CREATE TABLE d_parent (n int);

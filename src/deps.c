@@ -32,6 +32,8 @@
 #include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_aggregate.h"
+#include "catalog/pg_amop.h"
+#include "catalog/pg_amproc.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_cast.h"
 #include "catalog/pg_class.h"
@@ -213,10 +215,76 @@ note_type_name(CacheDeps *deps, Oid typid)
 	}
 }
 
+/* What body a function has: BODY_NONE (built-in or C), _SQL or _PL. */
+#define BODY_NONE	0
+#define BODY_SQL	1
+#define BODY_PL		2
+
+static int
+user_body(Oid funcid)
+{
+	HeapTuple	tp;
+	Oid			lang;
+
+	if (funcid < FirstNormalObjectId)
+		return BODY_NONE;
+	tp = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+	if (!HeapTupleIsValid(tp))
+		return BODY_NONE;
+	lang = ((Form_pg_proc) GETSTRUCT(tp))->prolang;
+	ReleaseSysCache(tp);
+	if (lang == ClanguageId || lang == INTERNALlanguageId)
+		return BODY_NONE;
+	return lang == SQLlanguageId ? BODY_SQL : BODY_PL;
+}
+
+/*
+ * Whether a user-defined operator's function, or a support function of an
+ * operator family it belongs to (which sorts, hashes and searches call
+ * without any check the plan or the executor shows), is a user function
+ * with a body.  Extensions' C operators are not.
+ */
+static int
+operator_runs_body(Oid opno)
+{
+	CatCList   *amops;
+	int			body = user_body(get_opcode(opno));
+	int			i,
+				j;
+
+	amops = SearchSysCacheList1(AMOPOPID, ObjectIdGetDatum(opno));
+	for (i = 0; i < amops->n_members && body != BODY_PL; i++)
+	{
+		Form_pg_amop amop = (Form_pg_amop) GETSTRUCT(&amops->members[i]->tuple);
+		CatCList   *procs = SearchSysCacheList1(AMPROCNUM,
+												ObjectIdGetDatum(amop->amopfamily));
+
+		for (j = 0; j < procs->n_members && body != BODY_PL; j++)
+			body = Max(body, user_body(((Form_pg_amproc) GETSTRUCT(&procs->members[j]->tuple))->amproc));
+		ReleaseSysCacheList(procs);
+	}
+	ReleaseSysCacheList(amops);
+	return body;
+}
+
 static void
 note_operator_name(CacheDeps *deps, Oid opno)
 {
 	HeapTuple	tp = SearchSysCache1(OPEROID, ObjectIdGetDatum(opno));
+
+	/*
+	 * A user-defined operator may sort, group or search through operator
+	 * class support functions that nothing shows (nor checks)
+	 */
+	if (opno >= FirstNormalObjectId && !deps->user_operators)
+	{
+		int			body = operator_runs_body(opno);
+
+		if (body != BODY_NONE)
+			deps->names_unknown = true;
+		if (body == BODY_PL)
+			deps->user_operators = true;
+	}
 
 	if (HeapTupleIsValid(tp))
 	{
@@ -598,6 +666,8 @@ query_walker(Node *node, WalkContext *ctx)
 				/* ORDER BY ... USING op names its operator */
 				if (OidIsValid(((SortGroupClause *) node)->sortop))
 					note_operator_name(ctx->deps, ((SortGroupClause *) node)->sortop);
+				if (OidIsValid(((SortGroupClause *) node)->eqop))
+					note_operator_name(ctx->deps, ((SortGroupClause *) node)->eqop);
 				break;
 			default:
 				break;
@@ -1191,6 +1261,7 @@ cachepg_deps_analyze(CacheDeps *deps, const char *sql, Node *raw, Query *query,
 	deps->names = NIL;
 	deps->names_unknown = false;
 	deps->ran_pl = false;
+	deps->user_operators = false;
 	deps->scans = NIL;
 	deps->declared = NIL;
 	memset(&ctx, 0, sizeof(ctx));
@@ -1382,36 +1453,25 @@ cachepg_deps_shadowable(const CacheDeps *deps, StringInfo buf)
 
 /*
  * When this backend first ran each user function of a procedural language
- * since its definition last changed (PL/pgSQL compiles it then, and keeps
- * its DECLARE types and plans, resolved as of then, for the session): the
- * generation counter as of then.  In TopMemoryContext.
+ * as it is defined now (PL/pgSQL compiles it then, and keeps its DECLARE
+ * types and plans, resolved as of then, for the session; it compiles it
+ * again only when the function's pg_proc row is another, which is what is
+ * kept here too): the generation counter as of then.  In TopMemoryContext.
+ * Functions PostgreSQL calls without the executor's EXECUTE check (the
+ * support functions of an operator class) are not seen: a result that uses
+ * a user-defined operator counts as run by anything this backend compiled
+ * since it began (backend_began).
  */
 typedef struct FirstRun
 {
 	Oid			fn;
-	uint32		hash;			/* its PROCOID syscache hash */
+	TransactionId xmin;			/* its pg_proc row, as PL/pgSQL checks */
+	ItemPointerData tid;
 	uint64		gen;			/* 0: not a procedural function */
 } FirstRun;
 
 static HTAB *first_runs = NULL;
-
-static void
-forget_first_runs(Datum arg, int cacheid, uint32 hashvalue)
-{
-	HASH_SEQ_STATUS st;
-	FirstRun   *fr;
-
-	/*
-	 * A change to the function's definition (PL/pgSQL compiles it anew
-	 * then); not a reset of the caches, which compiles nothing anew.
-	 */
-	if (first_runs == NULL || hashvalue == 0)
-		return;
-	hash_seq_init(&st, first_runs);
-	while ((fr = hash_seq_search(&st)) != NULL)
-		if (fr->hash == hashvalue)
-			hash_search(first_runs, &fr->fn, HASH_REMOVE, NULL);
-}
+static uint64 backend_began = 0;
 
 static void
 note_first_run(Oid fn)
@@ -1422,22 +1482,23 @@ note_first_run(Oid fn)
 	Oid			lang;
 
 	if (first_runs == NULL)
-	{
 		first_runs = cachepg_local_hash("cachepg first runs", 64, sizeof(Oid),
 										sizeof(FirstRun));
-		CacheRegisterSyscacheCallback(PROCOID, forget_first_runs, (Datum) 0);
-	}
-	if (hash_search(first_runs, &fn, HASH_FIND, NULL) != NULL)
-		return;
 	tp = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
 	if (!HeapTupleIsValid(tp))
 		return;
 	lang = ((Form_pg_proc) GETSTRUCT(tp))->prolang;
-	ReleaseSysCache(tp);
 	fr = hash_search(first_runs, &fn, HASH_ENTER, &found);
-	fr->hash = GetSysCacheHashValue1(PROCOID, ObjectIdGetDatum(fn));
-	fr->gen = (lang == ClanguageId || lang == INTERNALlanguageId ||
-			   lang == SQLlanguageId) ? 0 : cachepg_marks_now();
+	if (!found || fr->xmin != HeapTupleHeaderGetRawXmin(tp->t_data) ||
+		!ItemPointerEquals(&fr->tid, &tp->t_self))
+	{
+		/* first run, or the definition changed: compiled anew now */
+		fr->xmin = HeapTupleHeaderGetRawXmin(tp->t_data);
+		fr->tid = tp->t_self;
+		fr->gen = (lang == ClanguageId || lang == INTERNALlanguageId ||
+				   lang == SQLlanguageId) ? 0 : cachepg_marks_now();
+	}
+	ReleaseSysCache(tp);
 }
 
 /*
@@ -1453,6 +1514,8 @@ cachepg_deps_compiled_before_ddl(const CacheDeps *deps)
 	ListCell   *lc;
 	uint64		names = cachepg_marks_db_names_gen();
 
+	if (deps->user_operators && (backend_began == 0 || names > backend_began))
+		return true;
 	if (first_runs == NULL)
 		return false;
 	foreach(lc, deps->checks)
@@ -2027,6 +2090,8 @@ note_planning(Query *parse, const char *query_string, int cursorOptions,
 {
 	PlannedStmt *result;
 	ListCell   *lc;
+	if (backend_began == 0)
+		backend_began = cachepg_marks_now();	/* before its first plan */
 	result = prev_planner ?
 		prev_planner(parse, query_string, cursorOptions, boundParams) :
 		standard_planner(parse, query_string, cursorOptions, boundParams);

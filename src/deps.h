@@ -35,6 +35,9 @@ typedef struct CacheDeps
 	bool		names_unknown;	/* names are also looked up out of sight */
 	bool		ran_pl;			/* ran a user function of a procedural
 								 * language (PL/pgSQL keeps it compiled) */
+	bool		user_operators;	/* uses a user-defined operator that runs
+								 * a procedural function (directly or as
+								 * an operator class's support) */
 } CacheDeps;
 
 /*

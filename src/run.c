@@ -1130,7 +1130,8 @@ load_check(Load *ld)
 			not_stored("it runs function bodies or reg* output that look names up, and this session has temporary objects");
 			return false;
 		}
-		if (ld->deps.ran_pl && cachepg_deps_compiled_before_ddl(&ld->deps))
+		if ((ld->deps.ran_pl || ld->deps.user_operators) &&
+			cachepg_deps_compiled_before_ddl(&ld->deps))
 		{
 			cachepg_count(CC_WRITE_CONFLICTS, 1);
 			not_stored("this session compiled a procedural function it runs before DDL in this database (a new connection stores it)");
