@@ -498,6 +498,30 @@ DROP OPERATOR public.<<~ (int, int), public.<<~= (int, int), public.~== (int, in
   public.>>~= (int, int), public.>>~ (int, int);
 DROP FUNCTION d_cnt(), public.d_cmp(int, int), public.d_h2(int);
 DROP TABLE d_cnt_t;
+-- a domain's CHECK runs functions out of the plan's sight: one that reads a
+-- table needs cachepg.depends_on, one whose body names a type depends on
+-- every name (and a session with temporary objects is not served it)
+CREATE TABLE d_lim (a int);
+INSERT INTO d_lim VALUES (1), (2);
+SELECT cache_watch('d_lim');
+CREATE FUNCTION d_chk_read(int) RETURNS bool LANGUAGE sql STABLE AS 'SELECT $1 <= coalesce(max(a), 0) FROM d_lim';
+CREATE DOMAIN d_dom_read AS int CHECK (d_chk_read(VALUE));
+SELECT cacheable, reason FROM cache_explain('SELECT ''2''::d_dom_read::text');
+CREATE TYPE d_pair AS (x int, y int);
+CREATE FUNCTION d_chk_type(int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT (''(1,2)''::d_pair).y = $1';
+CREATE DOMAIN d_dom_type AS int CHECK (d_chk_type(VALUE));
+CREATE DOMAIN d_dom_over AS d_dom_type;
+\c -
+SELECT dprobe('SELECT ''2''::d_dom_over::text');
+SELECT dprobe('SELECT ''2''::d_dom_over::text');
+CREATE TEMP TABLE d_pair (y int, x int);
+SELECT '2'::d_dom_over::text;
+SELECT dprobe('SELECT ''2''::d_dom_over::text');
+\c -
+DROP DOMAIN d_dom_over, d_dom_type, d_dom_read;
+DROP FUNCTION d_chk_type(int), d_chk_read(int);
+DROP TYPE d_pair;
+DROP TABLE d_lim;
 -- a temporary child of a permanent table: served nothing while it lives,
 -- whatever DISCARD SEQUENCES or a rolled back DISCARD TEMP say
 CREATE TABLE d_parent (n int);

@@ -37,6 +37,7 @@
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_cast.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_language.h"
@@ -86,6 +87,7 @@ typedef struct WalkContext
 } WalkContext;
 
 static void analyze_relation(CacheDeps *deps, RangeTblEntry *rte);
+static bool query_walker(Node *node, WalkContext *ctx);
 
 /* Lower the verdict to v (keeping the first reason of the worst verdict). */
 static void
@@ -276,14 +278,14 @@ note_operator_name(CacheDeps *deps, Oid opno)
 	 * A user-defined operator may sort, group or search through operator
 	 * class support functions that nothing shows (nor checks)
 	 */
-	if (opno >= FirstNormalObjectId && !deps->user_operators)
+	if (opno >= FirstNormalObjectId && !deps->session_code)
 	{
 		int			body = operator_runs_body(opno);
 
 		if (body != BODY_NONE)
 			deps->names_unknown = true;
 		if (body == BODY_PL)
-			deps->user_operators = true;
+			deps->session_code = true;
 	}
 
 	if (HeapTupleIsValid(tp))
@@ -479,6 +481,98 @@ note_direct(Node *node, WalkContext *ctx)
 		ctx->direct = list_append_unique_oid(ctx->direct, fn);
 }
 
+static int	user_body(Oid funcid);
+
+/* check_functions_in_node: a user SQL function (one the planner inlines). */
+static bool
+sql_body_checker(Oid funcid, void *context)
+{
+	return user_body(funcid) == BODY_SQL;
+}
+
+/* Whether an expression calls a user SQL function anywhere. */
+static bool
+calls_sql_body(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (check_functions_in_node(node, sql_body_checker, NULL))
+		return true;
+	return expression_tree_walker(node, calls_sql_body, context);
+}
+
+/* The type a domain is declared over (one level). */
+static Oid
+domain_base(Oid typid)
+{
+	HeapTuple	tp = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	Oid			base = InvalidOid;
+
+	if (HeapTupleIsValid(tp))
+	{
+		base = ((Form_pg_type) GETSTRUCT(tp))->typbasetype;
+		ReleaseSysCache(tp);
+	}
+	return base;
+}
+
+/*
+ * The CHECK constraints of a domain and of the domains it is based on run
+ * when a value is coerced to it, planned and called by the type cache out
+ * of the plan's sight: judge their functions as if the final plan called
+ * them (a user function's body makes the result depend on every name; one
+ * that may read tables needs cachepg.depends_on; a volatile one is unsafe).
+ */
+static void
+note_domain_checks(WalkContext *ctx, Oid typid)
+{
+	while (OidIsValid(typid) && get_typtype(typid) == TYPTYPE_DOMAIN)
+	{
+		Relation	rel = table_open(ConstraintRelationId, AccessShareLock);
+		ScanKeyData key;
+		SysScanDesc scan;
+		HeapTuple	tup;
+		bool		final_plan = ctx->final_plan;
+
+		bool		names_unknown = ctx->deps->names_unknown;
+
+		ScanKeyInit(&key, Anum_pg_constraint_contypid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(typid));
+		scan = systable_beginscan(rel, ConstraintTypidIndexId, true, NULL, 1, &key);
+		ctx->final_plan = true;
+		ctx->deps->names_unknown = false;
+		while ((tup = systable_getnext(scan)) != NULL)
+		{
+			bool		isnull;
+			Datum		bin;
+
+			if (((Form_pg_constraint) GETSTRUCT(tup))->contype != CONSTRAINT_CHECK)
+				continue;
+			bin = heap_getattr(tup, Anum_pg_constraint_conbin, RelationGetDescr(rel), &isnull);
+			if (!isnull)
+			{
+				Node	   *check = stringToNode(TextDatumGetCString(bin));
+
+				query_walker(check, ctx);
+
+				/*
+				 * The type cache keeps the expression planned for the
+				 * session, a user SQL function inlined into it as PL/pgSQL
+				 * keeps its functions compiled (those run, and count, as
+				 * any procedural function the statement ran)
+				 */
+				if (calls_sql_body(check, NULL))
+					ctx->deps->session_code = true;
+			}
+		}
+		ctx->final_plan = final_plan;
+		ctx->deps->names_unknown |= names_unknown;
+		systable_endscan(scan);
+		table_close(rel, AccessShareLock);
+		typid = domain_base(typid);
+	}
+}
+
 /*
  * A composite type a result or expression uses: a change to its layout
  * (ALTER TYPE ... ADD/DROP ATTRIBUTE, ALTER TABLE of a row type) changes
@@ -499,6 +593,8 @@ note_type(WalkContext *ctx, Oid typid)
 		return;
 	ctx->types_seen = lappend_oid(ctx->types_seen, typid);
 	note_type_name(ctx->deps, typid);
+	if (get_typtype(typid) == TYPTYPE_DOMAIN)
+		note_domain_checks(ctx, typid);
 	if (reg_type(typid))
 	{
 		/* its output is a name looked up now (relations renamed, paths) */
@@ -1261,7 +1357,7 @@ cachepg_deps_analyze(CacheDeps *deps, const char *sql, Node *raw, Query *query,
 	deps->names = NIL;
 	deps->names_unknown = false;
 	deps->ran_pl = false;
-	deps->user_operators = false;
+	deps->session_code = false;
 	deps->scans = NIL;
 	deps->declared = NIL;
 	memset(&ctx, 0, sizeof(ctx));
@@ -1514,7 +1610,7 @@ cachepg_deps_compiled_before_ddl(const CacheDeps *deps)
 	ListCell   *lc;
 	uint64		names = cachepg_marks_db_names_gen();
 
-	if (deps->user_operators && (backend_began == 0 || names > backend_began))
+	if (deps->session_code && (backend_began == 0 || names > backend_began))
 		return true;
 	if (first_runs == NULL)
 		return false;

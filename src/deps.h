@@ -35,9 +35,11 @@ typedef struct CacheDeps
 	bool		names_unknown;	/* names are also looked up out of sight */
 	bool		ran_pl;			/* ran a user function of a procedural
 								 * language (PL/pgSQL keeps it compiled) */
-	bool		user_operators;	/* uses a user-defined operator that runs
-								 * a procedural function (directly or as
-								 * an operator class's support) */
+	bool		session_code;	/* runs user code a session keeps prepared
+								 * out of the plan's sight: a procedural
+								 * function of a user-defined operator (or
+								 * of its operator class), a domain's CHECK
+								 * with a user function */
 } CacheDeps;
 
 /*

@@ -1130,7 +1130,7 @@ load_check(Load *ld)
 			not_stored("it runs function bodies or reg* output that look names up, and this session has temporary objects");
 			return false;
 		}
-		if ((ld->deps.ran_pl || ld->deps.user_operators) &&
+		if ((ld->deps.ran_pl || ld->deps.session_code) &&
 			cachepg_deps_compiled_before_ddl(&ld->deps))
 		{
 			cachepg_count(CC_WRITE_CONFLICTS, 1);
