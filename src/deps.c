@@ -1402,47 +1402,17 @@ cachepg_deps_analyze(CacheDeps *deps, const char *sql, Node *raw, Query *query,
 }
 
 /*
- * The name of a temporary relation PostgreSQL checked privileges on while
- * the statement ran (one a function body read), or NULL.
- */
-const char *
-cachepg_deps_reads_temp(const CacheDeps *deps)
-{
-	ListCell   *lc;
-
-	foreach(lc, deps->checks)
-	{
-		PrivCheck  *c = lfirst(lc);
-
-		HeapTuple	tp;
-
-		if (c->kind != PRIV_RELATION)
-			continue;
-		tp = SearchSysCache1(RELOID, ObjectIdGetDatum(c->oid));
-		if (!HeapTupleIsValid(tp))
-			return "(dropped)";	/* made and dropped meanwhile: take no risk */
-		if (((Form_pg_class) GETSTRUCT(tp))->relpersistence == RELPERSISTENCE_TEMP)
-		{
-			char	   *name = pstrdup(NameStr(((Form_pg_class) GETSTRUCT(tp))->relname));
-
-			ReleaseSysCache(tp);
-			return name;
-		}
-		ReleaseSysCache(tp);
-	}
-	return NULL;
-}
-
-/*
  * The names of what PostgreSQL checked privileges on while it parsed,
  * planned and ran the statement (cachepg_deps_finish): SQL functions the
  * planner inlined at any depth, schemas, relations read inside function
- * bodies.  Called once the statement ran.
+ * bodies.  Called once the statement ran.  Returns the name of a temporary
+ * relation among them (one a function body read), or NULL.
  */
-void
+const char *
 cachepg_deps_note_checked(CacheDeps *deps)
 {
 	ListCell   *lc;
+	const char *temp = NULL;
 
 	foreach(lc, deps->checks)
 	{
@@ -1462,10 +1432,28 @@ cachepg_deps_note_checked(CacheDeps *deps)
 			}
 		}
 		else if (c->kind == PRIV_RELATION)
-			note_relation_name(deps, c->oid);
+		{
+			HeapTuple	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(c->oid));
+			Form_pg_class rel;
+
+			if (!HeapTupleIsValid(tp))
+			{
+				/* made and dropped meanwhile: take no risk */
+				if (temp == NULL)
+					temp = "(dropped)";
+				continue;
+			}
+			rel = (Form_pg_class) GETSTRUCT(tp);
+			if (rel->relpersistence != RELPERSISTENCE_TEMP)
+				note_name(deps, rel->relnamespace, NameStr(rel->relname), true);
+			else if (temp == NULL)
+				temp = pstrdup(NameStr(rel->relname));
+			ReleaseSysCache(tp);
+		}
 		else if (c->kind == PRIV_SCHEMA)
 			note_name(deps, InvalidOid, get_namespace_name(c->oid), false);
 	}
+	return temp;
 }
 
 /*

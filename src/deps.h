@@ -99,8 +99,7 @@ extern void cachepg_deps_init(void);
 extern void cachepg_deps_analyze(CacheDeps *deps, const char *sql,
 								 Node *raw, Query *query, PlannedStmt *pstmt,
 								 ParamListInfo params);
-extern void cachepg_deps_note_checked(CacheDeps *deps);
-extern const char *cachepg_deps_reads_temp(const CacheDeps *deps);
+extern const char *cachepg_deps_note_checked(CacheDeps *deps);
 extern bool cachepg_session_has_temp_objects(void);
 extern bool cachepg_deps_compiled_before_ddl(const CacheDeps *deps);
 extern bool cachepg_deps_finish(CacheDeps *deps, CheckRecorder *r);

@@ -1168,7 +1168,7 @@ xact_callback(XactEvent event, void *arg)
 }
 
 /*
- * A relation with a slot is being dropped (ddl.c): mark it, and give its
+ * A relation with a slot is being dropped (ddl.c, which marks it): give its
  * slot up if the drop commits.
  */
 void
@@ -1182,7 +1182,6 @@ cachepg_marks_note_drop(Oid relid)
 		xact_dropped = list_append_unique_oid(xact_dropped, relid);
 		MemoryContextSwitchTo(old);
 	}
-	cachepg_mark_relation(relid);
 }
 
 /* A dropped database's tables give their slots up (nobody is connected). */

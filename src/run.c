@@ -1097,14 +1097,6 @@ load_check(Load *ld)
 
 	cachepg_result_end(&ld->writer);
 	handled_error = !cachepg_deps_finish(&ld->deps, ld->checks);
-	if ((temp = cachepg_deps_reads_temp(&ld->deps)) != NULL)
-	{
-		/* a function body read a temporary table */
-		cachepg_count(CC_UNCACHEABLE, 1);
-		not_stored(psprintf("it uses temporary relation \"%s\"", temp));
-		return false;
-	}
-
 	/*
 	 * The names of what PostgreSQL checked while it ran (SQL functions
 	 * inlined at any depth, relations read in function bodies), and the
@@ -1112,7 +1104,13 @@ load_check(Load *ld)
 	 * snapshot since no name of this database was marked from before the
 	 * statement was planned (checked below).
 	 */
-	cachepg_deps_note_checked(&ld->deps);
+	if ((temp = cachepg_deps_note_checked(&ld->deps)) != NULL)
+	{
+		/* a function body read a temporary table */
+		cachepg_count(CC_UNCACHEABLE, 1);
+		not_stored(psprintf("it uses temporary relation \"%s\"", temp));
+		return false;
+	}
 	if (ld->deps.names_unknown)
 	{
 		/*
