@@ -581,6 +581,27 @@ may_read(Oid r)
 	return false;
 }
 
+/* What can be done about a relation that is not watched. */
+typedef enum UnwatchedKind
+{
+	UNWATCHED_GONE,				/* dropped meanwhile */
+	UNWATCHED_UNWATCHABLE,		/* not a table: nothing can watch it */
+	UNWATCHED_WORKER,			/* the background worker will watch it */
+	UNWATCHED_OWNER				/* only its owner can (cache_watch) */
+} UnwatchedKind;
+
+static UnwatchedKind
+unwatched_kind(Oid r)
+{
+	char		kind = get_rel_relkind(r);
+
+	if (kind == '\0')
+		return UNWATCHED_GONE;
+	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
+		return UNWATCHED_UNWATCHABLE;
+	return cachepg_auto_watch && may_read(r) ? UNWATCHED_WORKER : UNWATCHED_OWNER;
+}
+
 /*
  * Say which tables kept a result from being stored, and ask the worker to
  * watch those the caller may read (when auto_watch is on).  Called after
@@ -596,27 +617,25 @@ report_unwatched(List *unwatched)
 	{
 		Oid			r = lfirst_oid(lc);
 		char	   *name = get_rel_name(r);
-		bool		ask;
+		UnwatchedKind kind = unwatched_kind(r);
 
-		if (name == NULL)
+		if (kind == UNWATCHED_GONE)
 			continue;
-		if (get_rel_relkind(r) != RELKIND_RELATION &&
-			get_rel_relkind(r) != RELKIND_PARTITIONED_TABLE)
+		if (kind == UNWATCHED_UNWATCHABLE)
 		{
 			/* nothing can watch it: promise nothing */
 			ereport(NOTICE,
 					(errmsg("cachepg did not store this result: \"%s\" cannot be watched", name)));
 			continue;
 		}
-		ask = cachepg_auto_watch && may_read(r);
 		/* quiet by default when a worker will watch it: that resolves itself */
-		if (!ask || cachepg_notice_not_stored)
+		if (kind == UNWATCHED_OWNER || cachepg_notice_not_stored)
 			ereport(NOTICE,
 					(errmsg("cachepg did not store this result: table \"%s\" is not watched", name),
-					 ask ?
+					 kind == UNWATCHED_WORKER ?
 					 errhint("A background worker will watch it shortly; the table's owner can also run SELECT cache_watch('%s').", name) :
 					 errhint("The table's owner can run SELECT cache_watch('%s').", name)));
-		if (ask)
+		if (kind == UNWATCHED_WORKER)
 			cachepg_request_watch(r);
 	}
 }
@@ -1423,16 +1442,19 @@ static const char *
 unwatched_reason(Oid relid)
 {
 	char	   *name = get_rel_name(relid);
-	char		kind = get_rel_relkind(relid);
 
-	if (name == NULL)
-		return "a relation it read was dropped";
-	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
-		return psprintf("\"%s\" cannot be watched", name);
-	if (cachepg_auto_watch && may_read(relid))
-		return psprintf("table \"%s\" is not watched yet (a background worker will watch it shortly)", name);
-	return psprintf("table \"%s\" is not watched (its owner can run SELECT cache_watch('%s'))",
-					name, name);
+	switch (unwatched_kind(relid))
+	{
+		case UNWATCHED_GONE:
+			return "a relation it read was dropped";
+		case UNWATCHED_UNWATCHABLE:
+			return psprintf("\"%s\" cannot be watched", name);
+		case UNWATCHED_WORKER:
+			return psprintf("table \"%s\" is not watched yet (a background worker will watch it shortly)", name);
+		default:
+			return psprintf("table \"%s\" is not watched (its owner can run SELECT cache_watch('%s'))",
+							name, name);
+	}
 }
 
 /*
