@@ -22,7 +22,7 @@ SELECT cache_watch('up_t');
 SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'up_t'::regclass ORDER BY 1;
 ALTER EXTENSION cachepg UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'cachepg';
-SELECT key_stores >= 0 AS ok, key_invalidations >= 0 AS ok FROM cache_stats();
+SELECT key_stores >= 0 AS ok, key_invalidations >= 0 AS ok, coalesced >= 0 AS ok FROM cache_stats();
 -- still watched, table-level until cache_watch installs the row trigger
 SELECT relation, watched, key_columns FROM cache_tables WHERE relation IS NOT NULL;
 SELECT * FROM cache_get_or_run_as(NULL::up_t, 'SELECT * FROM up_t WHERE id = $1', 0, 3);

@@ -17,6 +17,7 @@
 #include "cachepg.h"
 #include "deps.h"
 #include "ddl.h"
+#include "flight.h"
 #include "marks.h"
 #include "twophase.h"
 #include "watch.h"
@@ -40,6 +41,7 @@ int			cachepg_max_keys = 1000;
 char	   *cachepg_depends_on = NULL;
 int			cachepg_test_delay_release_ms = 0;
 int			cachepg_test_store_lock = 0;
+int			cachepg_load_wait_timeout = 10000;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -50,8 +52,9 @@ void		_PG_init(void);
 static Size
 side_size(void)
 {
-	return add_size(add_size(cachepg_marks_shmem_size(), cachepg_twophase_shmem_size()),
-					cachepg_worker_shmem_size());
+	return add_size(add_size(add_size(cachepg_marks_shmem_size(), cachepg_twophase_shmem_size()),
+							 cachepg_worker_shmem_size()),
+					cachepg_flight_shmem_size());
 }
 
 static void
@@ -60,6 +63,7 @@ cachepg_shmem_request(void)
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 	cachepg_marks_request();
+	cachepg_flight_request();
 	/* the table state and the worker queue come out of cachepg.memory too */
 	RequestAddinShmemSpace(side_size());
 	cachepg_store_request((Size) cachepg_memory_kb * 1024 -
@@ -75,6 +79,7 @@ cachepg_shmem_startup(void)
 	cachepg_marks_startup();
 	cachepg_twophase_startup();
 	cachepg_worker_startup();
+	cachepg_flight_startup();
 }
 
 void
@@ -124,6 +129,11 @@ _PG_init(void)
 							"A result pinned to more keys of a table depends on the whole table; a transaction that writes more rows to a table invalidates every result of that table.",
 							&cachepg_max_keys, 1000, 0, 100000,
 							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("cachepg.load_wait_timeout",
+							"Longest wait for another session loading the same key before running the query here.",
+							"While one session loads a key, the others wait for its result (0: never wait).",
+							&cachepg_load_wait_timeout, 10000, 0, INT_MAX,
+							PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
 	DefineCustomIntVariable("cachepg.test_delay_release_ms",
 							"For testing only: wait this long between a writer's commit becoming visible and the release of its marks.",
 							NULL, &cachepg_test_delay_release_ms, 0, 0, 60000,

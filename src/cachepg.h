@@ -21,5 +21,6 @@ extern int	cachepg_max_keys;
 extern char *cachepg_depends_on;
 extern int	cachepg_test_delay_release_ms;
 extern int	cachepg_test_store_lock;
+extern int	cachepg_load_wait_timeout;
 
 #endif

@@ -45,6 +45,7 @@
 #include "cachepg.h"
 #include "ddl.h"
 #include "deps.h"
+#include "flight.h"
 #include "keydeps.h"
 #include "marks.h"
 #include "twophase.h"
@@ -733,6 +734,7 @@ typedef struct Load
 	StringInfoData blob;
 	BlobHeader	hdr;
 	ResultWriter writer;
+	bool		loader;			/* this load holds the key's flight */
 } Load;
 
 /*
@@ -1218,8 +1220,8 @@ load_check(Load *ld)
 	return true;
 }
 
-/* Phase 6, store: publish the entry. */
-static void
+/* Phase 6, store: publish the entry; false if the store did not take it. */
+static bool
 load_store(Load *ld)
 {
 	BlobHeader *hdr = &ld->hdr;
@@ -1247,7 +1249,11 @@ load_store(Load *ld)
 						cachepg_result_row_bytes(&ld->writer) + hdr->sqllen +
 						hdr->paramlen + hdr->deplen +
 						(hdr->nmarks - 1) * sizeof(CacheMark)))
+	{
 		not_stored("the cache did not admit it (full, or its key is asked for less than what it would evict)");
+		return false;
+	}
+	return true;
 }
 
 /*
@@ -1256,18 +1262,23 @@ load_store(Load *ld)
  * this call).
  */
 static void
-load(CacheCall *call, CacheKey *key, CheckRecorder *checks)
+load(CacheCall *call, CacheKey *key, CheckRecorder *checks, bool loader)
 {
 	Load		ld;
+	bool		stored = false;
 
 	memset(&ld, 0, sizeof(ld));
 	ld.call = call;
 	ld.key = key;
 	ld.checks = checks;
+	ld.loader = loader;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	load_plan(&ld);
 	load_read_marks(&ld);
+	/* a result that will not be stored keeps nobody waiting */
+	if (!ld.store && loader)
+		cachepg_flight_end(FLIGHT_NOT_STORED);
 	/* nothing to note for a result that will not be stored (nor an outer one) */
 	if (!ld.store && (checks->prev == NULL || checks->prev->paused))
 		checks->paused = true;
@@ -1277,33 +1288,93 @@ load(CacheCall *call, CacheKey *key, CheckRecorder *checks)
 	if (ld.store)
 	{
 		if (load_check(&ld))
-			load_store(&ld);
+			stored = load_store(&ld);
 		pfree(ld.blob.data);
 	}
+	if (loader)
+		cachepg_flight_end(stored ? FLIGHT_STORED : FLIGHT_NOT_STORED);
 	SPI_finish();
 }
 
+/* Queries this backend is running for calls (nested calls count too). */
+static int	load_depth = 0;
+
 /*
  * The miss path, with the privilege checks PostgreSQL makes noted while the
- * statement is parsed, planned and run (deps.c), whatever happens.
+ * statement is parsed, planned and run (deps.c), whatever happens.  A
+ * loader that fails in any way wakes its waiters, one of whom takes over.
  */
 static void
-run_query(CacheCall *call, CacheKey *key)
+run_query(CacheCall *call, CacheKey *key, bool loader)
 {
 	CheckRecorder checks;
 
 	cachepg_checks_push(&checks);
 	/* nothing will be stored: unless an outer load needs the checks */
 	checks.paused = (key == NULL) && (checks.prev == NULL || checks.prev->paused);
+	load_depth++;
 	PG_TRY();
 	{
-		load(call, key, &checks);
+		load(call, key, &checks, loader);
 	}
 	PG_FINALLY();
 	{
+		load_depth--;
+		if (loader)
+			cachepg_flight_end(FLIGHT_FAILED);	/* unless it ended already */
 		cachepg_checks_pop(&checks);
 	}
 	PG_END_TRY();
+}
+
+/*
+ * After a miss: become the key's one loader (*loader), or wait for the
+ * backend that is loading it and be served its result (true).  A backend
+ * that is running a query for a call never waits (the deadlock detector
+ * cannot see these waits); every other wait ends at
+ * cachepg.load_wait_timeout, counted from the first.  After a loader that
+ * failed, a waiter looks again and may take over; after one whose result
+ * was not stored, or that this caller may not be served (an older
+ * snapshot), it runs the query itself.
+ */
+static bool
+wait_for_loader(CacheCall *call, CacheKey *key, bool *loader)
+{
+	TimestampTz deadline = 0;
+	FlightWait	w;
+
+	*loader = false;
+	if (load_depth > 0)
+		return false;
+	for (;;)
+	{
+		FlightOutcome outcome;
+
+		switch (cachepg_flight_begin(key->hash, &w))
+		{
+			case FLIGHT_LOADER:
+				*loader = true;
+				return false;
+			case FLIGHT_ALONE:
+				return false;
+			case FLIGHT_WAITER:
+				break;
+		}
+		if (cachepg_load_wait_timeout <= 0)
+			return false;
+		if (deadline == 0)
+			deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+												   cachepg_load_wait_timeout);
+		outcome = cachepg_flight_wait(&w, deadline);
+		if ((outcome == FLIGHT_STORED || outcome == FLIGHT_FAILED) &&
+			serve_hit(call, key))
+		{
+			cachepg_count(CC_COALESCED, 1);
+			return true;
+		}
+		if (outcome != FLIGHT_FAILED)
+			return false;
+	}
 }
 
 /* The body shared by the three forms. */
@@ -1311,6 +1382,7 @@ static void
 get_or_run(CacheCall *call)
 {
 	CacheKey	key;
+	bool		loader;
 
 	if (cache_usable())
 	{
@@ -1321,16 +1393,16 @@ get_or_run(CacheCall *call)
 		AcceptInvalidationMessages();
 		cachepg_build_key(&key, call->form, call->sql, call->sqllen,
 						  call->params, call->nparams, true);
-		if (serve_hit(call, &key))
+		if (serve_hit(call, &key) || wait_for_loader(call, &key, &loader))
 		{
 			cachepg_count(CC_HITS, 1);
 			return;
 		}
 		cachepg_count(CC_MISSES, 1);
-		run_query(call, &key);
+		run_query(call, &key, loader);
 	}
 	else
-		run_query(call, NULL);
+		run_query(call, NULL, false);
 }
 
 /* cache_get_or_run(sql, ttl [, params...]) RETURNS SETOF record */

@@ -26,8 +26,8 @@ Datum
 cachepg_stats(PG_FUNCTION_ARGS)
 {
 	TupleDesc	desc;
-	Datum		values[26];
-	bool		nulls[26] = {0};
+	Datum		values[31];
+	bool		nulls[31] = {0};
 	uint64		entries,
 				bytes,
 				capacity,
@@ -75,11 +75,16 @@ cachepg_stats(PG_FUNCTION_ARGS)
 	values[i++] = Int64GetDatum(cachepg_metadata_bytes());
 	values[i++] = Int64GetDatum(cachepg_counter(CC_KEY_STORES));
 	values[i++] = Int64GetDatum(cachepg_counter(CC_KEY_INVALIDATIONS));
+	values[i++] = Int64GetDatum(cachepg_counter(CC_COALESCED));
+	values[i++] = Int64GetDatum(cachepg_counter(CC_STALE_HITS));
+	values[i++] = Int64GetDatum(cachepg_counter(CC_REFRESHES));
+	values[i++] = Int64GetDatum(cachepg_counter(CC_REFRESH_FAILURES));
+	values[i++] = Int64GetDatum(cachepg_counter(CC_RECLAIMED));
 	Assert(i == lengthof(values));
 
 	/*
-	 * An installation not yet updated declares an older cache_stats(): 1.2
-	 * has the leading 24 columns, 1.1 the leading 22; 1.0 has the first 11,
+	 * An installation not yet updated declares an older cache_stats(): 1.3
+	 * and 1.4 have the leading 26 columns, 1.2 the leading 24, 1.1 the leading 22; 1.0 has the first 11,
 	 * then the 6 from entries to stats_reset.
 	 */
 	if (desc->natts == 17)
@@ -87,7 +92,8 @@ cachepg_stats(PG_FUNCTION_ARGS)
 		memmove(&values[11], &values[16], 6 * sizeof(Datum));
 		memmove(&nulls[11], &nulls[16], 6 * sizeof(bool));
 	}
-	else if (desc->natts != 22 && desc->natts != 24 && desc->natts != lengthof(values))
+	else if (desc->natts != 22 && desc->natts != 24 && desc->natts != 26 &&
+			 desc->natts != lengthof(values))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("cache_stats() is declared with %d columns, which this version of cachepg does not know",
