@@ -42,6 +42,11 @@ char	   *cachepg_depends_on = NULL;
 int			cachepg_test_delay_release_ms = 0;
 int			cachepg_test_store_lock = 0;
 int			cachepg_load_wait_timeout = 10000;
+int			cachepg_stale_while_revalidate = 0;
+double		cachepg_refresh_ahead = 0.1;
+bool		cachepg_refresh_on_write = false;
+int			cachepg_refresh_budget = 100;
+int			cachepg_max_workers = 4;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -134,6 +139,25 @@ _PG_init(void)
 							"While one session loads a key, the others wait for its result (0: never wait).",
 							&cachepg_load_wait_timeout, 10000, 0, INT_MAX,
 							PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("cachepg.stale_while_revalidate",
+							"Seconds past its ttl during which a result is still served while a background worker recomputes it.",
+							"Recorded with each result when stored; a caller is served a result past its ttl only within the smaller of its recorded window and this setting. Results invalidated by writes or DDL are never served.",
+							&cachepg_stale_while_revalidate, 0, 0, INT_MAX / 2,
+							PGC_USERSET, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomRealVariable("cachepg.refresh_ahead",
+							 "Fraction of a result's ttl before its expiry within which a hit has it recomputed in the background (0: off).",
+							 "The window is at least twice the time the result took to compute, and at most half its ttl.",
+							 &cachepg_refresh_ahead, 0.1, 0.0, 0.5,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("cachepg.refresh_on_write",
+							 "Recompute a result in the background after a write invalidates it, if it was read since it was stored.",
+							 "Recorded with each result when stored.",
+							 &cachepg_refresh_on_write, false, PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomIntVariable("cachepg.refresh_budget",
+							"Most background refreshes started per second, over the whole server.",
+							NULL, &cachepg_refresh_budget, 100, 0, 100000,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("cachepg.test_delay_release_ms",
 							"For testing only: wait this long between a writer's commit becoming visible and the release of its marks.",
 							NULL, &cachepg_test_delay_release_ms, 0, 0, 60000,
@@ -158,6 +182,10 @@ _PG_init(void)
 								"When full, writes to further tables invalidate every entry.",
 								&cachepg_max_tables, 4096, 16, INT_MAX / 1024,
 								PGC_POSTMASTER, 0, NULL, NULL, NULL);
+		DefineCustomIntVariable("cachepg.max_workers",
+								"Most background workers cachepg runs at once (one per database with work), besides its reclaimer.",
+								NULL, &cachepg_max_workers, 4, 1, 64,
+								PGC_POSTMASTER, 0, NULL, NULL, NULL);
 		DefineCustomIntVariable("cachepg.key_slots",
 								"Number of key slots for key-level invalidation (part of cachepg.memory, 24 bytes each).",
 								"Keys that share a slot invalidate each other's results; 0 turns key-level invalidation off.",
@@ -178,4 +206,5 @@ _PG_init(void)
 	cachepg_watch_init();
 	cachepg_ddl_init();
 	cachepg_deps_init();
+	cachepg_register_reclaimer();
 }

@@ -22,5 +22,10 @@ extern char *cachepg_depends_on;
 extern int	cachepg_test_delay_release_ms;
 extern int	cachepg_test_store_lock;
 extern int	cachepg_load_wait_timeout;
+extern int	cachepg_stale_while_revalidate;
+extern double cachepg_refresh_ahead;
+extern bool cachepg_refresh_on_write;
+extern int	cachepg_refresh_budget;
+extern int	cachepg_max_workers;
 
 #endif

@@ -13,6 +13,7 @@
 #include "postgres.h"
 
 #include "access/gin.h"
+#include "access/tupmacs.h"
 #include "catalog/namespace.h"
 #include "common/hashfn.h"
 #include "fmgr.h"
@@ -298,4 +299,193 @@ cachepg_build_key(CacheKey *key, int form, const char *sql, int sqllen,
 								cachepg_hash(buf->data + key->sqloff + key->sqllen,
 											 key->paramlen));
 	key->hash = hash_combine64(ctxhash, key->qhash);
+}
+
+/*
+ * Reading a key back, for a refresh: the caller it was built for, as
+ * settings a background worker can take on.  Settings are given as the
+ * strings SET would take; the refresh rebuilds the key from what it set and
+ * compares it with the stored one, so anything not reproduced exactly
+ * (a schema dropped or no longer usable, a setting that reads back
+ * differently) is caught there.
+ */
+typedef struct KeyReader
+{
+	const char *data;
+	int			len;
+	int			pos;
+} KeyReader;
+
+static const void *
+get_bytes(KeyReader *r, int n)
+{
+	const char *p = r->data + r->pos;
+
+	if (n < 0 || n > r->len - r->pos)
+		elog(ERROR, "cachepg: stored key is truncated");
+	r->pos += n;
+	return p;
+}
+
+static int32
+get_int(KeyReader *r)
+{
+	int32		v;
+
+	memcpy(&v, get_bytes(r, sizeof(v)), sizeof(v));
+	return v;
+}
+
+/* A put_str string as a palloc'd C string (NULL for a NULL one). */
+static char *
+get_str(KeyReader *r)
+{
+	int32		len = get_int(r);
+
+	if (len < 0)
+		return NULL;
+	return pnstrdup(get_bytes(r, len), len);
+}
+
+/* The name SET takes for a bool, int or enum setting holding value v. */
+static char *
+setting_text(const char *name, int v)
+{
+	struct config_generic **vars = get_guc_variables();
+	int			n = GetNumConfigOptions();
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (pg_strcasecmp(vars[i]->name, name) == 0)
+		{
+			switch (vars[i]->vartype)
+			{
+				case PGC_BOOL:
+					return pstrdup(v ? "on" : "off");
+				case PGC_INT:
+					return psprintf("%d", v);
+				case PGC_ENUM:
+					return pstrdup(config_enum_lookup_by_value((struct config_enum *) vars[i], v));
+				default:
+					break;
+			}
+		}
+	elog(ERROR, "cachepg: setting \"%s\" not found", name);
+	return NULL;				/* keep compiler quiet */
+}
+
+static void
+add_setting(KeyCaller *c, const char *name, char *value)
+{
+	c->names = lappend(c->names, (char *) name);
+	c->values = lappend(c->values, value);
+}
+
+/*
+ * Decode a full key: form, database, role, the settings that reproduce its
+ * context (search_path as the schema names of its resolved path), the query
+ * text and the parameters.  False when a schema of its path is gone.
+ */
+bool
+cachepg_key_decode(const char *key, int keylen, KeyCaller *c)
+{
+	static const char *const datestyles[] = {"Postgres", "ISO", "SQL", "German"};
+	static const char *const dateorders[] = {"YMD", "DMY", "MDY"};
+	static const char *const int_settings[] = {
+		NULL, NULL, "IntervalStyle", "extra_float_digits", "bytea_output",
+		"standard_conforming_strings", "transform_null_equals", "array_nulls",
+		"xmloption", "xmlbinary", "gin_fuzzy_search_limit",
+		"quote_all_identifiers", "row_security"
+	};
+	static const char *const str_settings[CONTEXT_NSTRS] = {
+		"lc_monetary", "lc_numeric", "lc_time", "default_text_search_config",
+		"timezone_abbreviations"
+	};
+	KeyReader	r = {key, keylen, 0};
+	StringInfoData path;
+	int32		ints[lengthof(((Context *) NULL)->ints)];
+	int32		npath;
+	char	   *tz;
+	int			i;
+
+	StaticAssertStmt(lengthof(int_settings) == lengthof(ints),
+					 "every context integer needs a setting");
+	memset(c, 0, sizeof(*c));
+	c->form = get_int(&r);
+	c->database = (Oid) get_int(&r);
+	c->user = (Oid) get_int(&r);
+	npath = get_int(&r);
+	initStringInfo(&path);
+	for (i = 0; i < npath; i++)
+	{
+		Oid			nsp = (Oid) get_int(&r);
+		char	   *name = get_namespace_name(nsp);
+
+		if (name == NULL)
+			return false;
+		appendStringInfo(&path, "%s%s", i > 0 ? ", " : "", quote_identifier(name));
+	}
+	add_setting(c, "search_path", path.data);
+	tz = get_str(&r);
+	if (tz != NULL)
+		add_setting(c, "TimeZone", tz);
+	memcpy(ints, get_bytes(&r, sizeof(ints)), sizeof(ints));
+	if (ints[0] < 0 || ints[0] >= lengthof(datestyles) ||
+		ints[1] < 0 || ints[1] >= lengthof(dateorders))
+		elog(ERROR, "cachepg: stored key has an unknown DateStyle");
+	add_setting(c, "DateStyle", psprintf("%s, %s", datestyles[ints[0]], dateorders[ints[1]]));
+	for (i = 2; i < lengthof(ints); i++)
+		add_setting(c, int_settings[i], setting_text(int_settings[i], ints[i]));
+	for (i = 0; i < CONTEXT_NSTRS; i++)
+	{
+		char	   *v = get_str(&r);
+
+		if (v != NULL)
+			add_setting(c, str_settings[i], v);
+	}
+
+	/* the query text, then the parameters */
+	c->sqllen = get_int(&r);
+	c->sql = pnstrdup(get_bytes(&r, c->sqllen), c->sqllen);
+	c->nparams = get_int(&r);
+	if (c->nparams < 0 || c->nparams > FUNC_MAX_ARGS * 1024)
+		elog(ERROR, "cachepg: stored key has %d parameters", c->nparams);
+	c->params = palloc0(sizeof(CacheParam) * Max(c->nparams, 1));
+	c->argtypes = palloc(sizeof(Oid) * Max(c->nparams, 1));
+	for (i = 0; i < c->nparams; i++)
+	{
+		CacheParam *p = &c->params[i];
+		int16		typlen;
+		bool		typbyval;
+
+		p->type = (Oid) get_int(&r);
+		p->typmod = get_int(&r);
+		p->collation = (Oid) get_int(&r);
+		p->isnull = get_int(&r) != 0;
+		c->argtypes[i] = p->type;
+		if (p->isnull)
+			continue;
+		get_typlenbyval(p->type, &typlen, &typbyval);
+		if (typbyval)
+			p->value = fetch_att(get_bytes(&r, typlen), true, typlen);
+		else if (typlen > 0)
+		{
+			char	   *v = palloc(typlen);
+
+			memcpy(v, get_bytes(&r, typlen), typlen);
+			p->value = PointerGetDatum(v);
+		}
+		else if (typlen == -1)
+		{
+			int32		len = get_int(&r);
+			struct varlena *v = palloc(len + VARHDRSZ);
+
+			SET_VARSIZE(v, len + VARHDRSZ);
+			memcpy(VARDATA(v), get_bytes(&r, len), len);
+			p->value = PointerGetDatum(v);
+		}
+		else
+			p->value = CStringGetDatum(get_str(&r));
+	}
+	return true;
 }

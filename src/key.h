@@ -6,6 +6,7 @@
 #define CACHEPG_KEY_H
 
 #include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
 
 /* Result forms; part of the key. */
 #define CACHEPG_FORM_RECORD	1
@@ -38,9 +39,25 @@ typedef struct CacheKey
 	uint64		qhash;			/* text and parameter parts (combined) */
 } CacheKey;
 
+/* A stored key read back (cachepg_key_decode), for a refresh. */
+typedef struct KeyCaller
+{
+	int			form;
+	Oid			database;
+	Oid			user;
+	List	   *names;			/* settings that rebuild its context: */
+	List	   *values;			/* names and values, as SET takes them */
+	char	   *sql;
+	int			sqllen;
+	CacheParam *params;
+	Oid		   *argtypes;
+	int			nparams;
+} KeyCaller;
+
 extern void cachepg_build_key(CacheKey *key, int form, const char *sql,
 							  int sqllen, const CacheParam *params,
 							  int nparams, bool with_context);
+extern bool cachepg_key_decode(const char *key, int keylen, KeyCaller *c);
 extern uint64 cachepg_hash(const char *data, int len);
 
 #endif

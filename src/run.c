@@ -39,6 +39,8 @@
 #include "utils/memutils.h"
 #include "utils/plancache.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "utils/guc.h"
 #include "utils/timestamp.h"
 
 #include "blob.h"
@@ -52,6 +54,7 @@
 #include "watch.h"
 #include "key.h"
 #include "result.h"
+#include "run.h"
 #include "store.h"
 #include "worker.h"
 
@@ -70,6 +73,8 @@ typedef struct CacheCall
 	int			sqllen;
 	int			ttl;
 	bool		ttl_explicit;
+	int			stale_s;		/* cachepg.stale_while_revalidate to record */
+	uint32		entry_flags;	/* ENTRY_* to record */
 	CacheParam *params;
 	Oid		   *argtypes;
 	int			nparams;
@@ -218,6 +223,8 @@ collect_call(FunctionCallInfo fcinfo, int form, int first, CacheCall *call)
 					 errhint("Use 0 for no expiry, NULL for cachepg.default_ttl.")));
 	}
 	collect_params(fcinfo, first + 2, call);
+	call->stale_s = cachepg_stale_while_revalidate;
+	call->entry_flags = cachepg_refresh_on_write ? ENTRY_REFRESH_ON_WRITE : 0;
 }
 
 /*
@@ -324,10 +331,10 @@ marks_seen_by(const char *data, int32 n, Snapshot snapshot)
  * global generation instead).
  */
 static bool
-keygens_current(const BlobHeader *h, const CacheKey *key)
+keygens_current(const BlobHeader *h, uint64 sqlhash, uint64 qhash)
 {
-	return cachepg_keygen(key->sqlhash) == h->keygen_sql &&
-		cachepg_keygen(key->qhash) == h->keygen_q;
+	return cachepg_keygen(sqlhash) == h->keygen_sql &&
+		cachepg_keygen(qhash) == h->keygen_q;
 }
 
 /* Count one event for every table an entry's marks name (cache_tables). */
@@ -347,13 +354,16 @@ count_tables(const char *data, int32 n, int stat)
 
 /*
  * The entry of key if this caller may be served it now (a copy of its
- * bytes, *stored its row shape), else NULL: absent, expired, another key,
- * shadowed by a temporary object, stale (then removed), denied, or newer
- * than an old snapshot may see.
+ * bytes, *stored its row shape, *info its metadata), else NULL: absent,
+ * expired (past its ttl, and past both its stale window and this caller's
+ * cachepg.stale_while_revalidate), another key, shadowed by a temporary
+ * object, invalidated (then removed), denied, or newer than an old
+ * snapshot may see.
  */
 static char *
-valid_entry(CacheKey *key, TupleDesc *stored, int32 *slotno)
+valid_entry(CacheKey *key, TupleDesc *stored, int32 *slotno, CacheEntryInfo *info)
 {
+	TimestampTz now = GetCurrentTimestamp();
 	Size		size;
 	char	   *blob;
 	BlobHeader *h;
@@ -362,9 +372,17 @@ valid_entry(CacheKey *key, TupleDesc *stored, int32 *slotno)
 	const char *checks;
 
 	*stored = NULL;
-	blob = cachepg_lookup(key->hash, GetCurrentTimestamp(), &size, slotno);
+	blob = cachepg_lookup(key->hash, now, &size, slotno, info);
 	if (blob == NULL)
 		return NULL;
+	if (info->expires != 0 && info->expires <= now &&
+		now >= info->expires +
+		(int64) Min(info->stale_s, cachepg_stale_while_revalidate) * USECS_PER_SEC)
+	{
+		/* past its ttl, and this caller takes no result that old */
+		pfree(blob);
+		return NULL;
+	}
 	h = (BlobHeader *) blob;
 	if (h->keylen != (uint32) key->buf.len ||
 		memcmp(blob + BLOB_KEYOFF, key->buf.data, key->buf.len) != 0 ||
@@ -382,7 +400,7 @@ valid_entry(CacheKey *key, TupleDesc *stored, int32 *slotno)
 		return NULL;
 	}
 	/* locks first, then the generations, then the privileges */
-	if (!keygens_current(h, key) ||
+	if (!keygens_current(h, key->sqlhash, key->qhash) ||
 		cachepg_deps_lock(blob + h->depoff, &checks) == RECHECK_STALE ||
 		!marks_current(blob + h->markoff, h->nmarks) ||
 		(*stored = cachepg_result_desc(blob + h->rowoff, &stale)) == NULL ||
@@ -413,14 +431,20 @@ valid_entry(CacheKey *key, TupleDesc *stored, int32 *slotno)
 	return blob;
 }
 
-/* Serve a hit; false means miss. */
+/*
+ * Serve a hit; false means miss.  A result served past its ttl (stale while
+ * revalidating), or close to it (refreshing ahead), asks the background
+ * worker to recompute it, once.
+ */
 static bool
 serve_hit(CacheCall *call, CacheKey *key)
 {
 	int32		slotno;
 	TupleDesc	stored;
-	char	   *blob = valid_entry(key, &stored, &slotno);
+	CacheEntryInfo info;
+	char	   *blob = valid_entry(key, &stored, &slotno, &info);
 	BlobHeader *h = (BlobHeader *) blob;
+	TimestampTz now;
 
 	if (blob == NULL)
 		return false;
@@ -444,6 +468,16 @@ serve_hit(CacheCall *call, CacheKey *key)
 	count_tables(blob + h->markoff, h->nmarks, SLOT_HITS);
 	pfree(blob);
 	cachepg_served(slotno, key->hash);
+	now = GetCurrentTimestamp();
+	if (info.expires != 0 && info.expires <= now)
+	{
+		cachepg_count(CC_STALE_HITS, 1);
+		if (cachepg_claim_refresh(slotno, key->hash, now, false, 0))
+			cachepg_request_refresh(key->hash);
+	}
+	else if (info.expires != 0 && cachepg_refresh_ahead > 0 &&
+			 cachepg_claim_refresh(slotno, key->hash, now, true, cachepg_refresh_ahead))
+		cachepg_request_refresh(key->hash);
 	return true;
 }
 
@@ -513,6 +547,8 @@ receive_slot(TupleTableSlot *slot, DestReceiver *self)
 			}
 		}
 	}
+	else if (call->ts == NULL)
+		;						/* a refresh: the rows go only to the entry */
 	else if (r->map == NULL)
 		tuplestore_putvalues(call->ts, call->caller, values, nulls);
 	else
@@ -735,6 +771,7 @@ typedef struct Load
 	BlobHeader	hdr;
 	ResultWriter writer;
 	bool		loader;			/* this load holds the key's flight */
+	TimestampTz started;
 } Load;
 
 /*
@@ -1205,7 +1242,7 @@ load_check(Load *ld)
 	if (!names_ok ||
 		!marks_current(blob->data + hdr->markoff, hdr->nmarks) ||
 		!cachepg_mark_current(&ld->dbnames) ||
-		!keygens_current(hdr, ld->key) ||
+		!keygens_current(hdr, ld->key->sqlhash, ld->key->qhash) ||
 		!xact_may_store() || reanalyses != ld->reanalyses_before)
 	{
 		/*
@@ -1238,6 +1275,11 @@ load_store(Load *ld)
 	info.expires = ld->call->ttl > 0 ?
 		TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 									(int64) ld->call->ttl * 1000) : 0;
+	info.ttl_s = ld->call->ttl;
+	info.stale_s = ld->call->ttl > 0 ? ld->call->stale_s : 0;
+	info.load_ms = (uint32) Min(TimestampDifferenceMilliseconds(ld->started, GetCurrentTimestamp()),
+								(long) PG_INT32_MAX);
+	info.flags = ld->call->entry_flags;
 	/*
 	 * payload: rows, query text and parameters, dependencies and the
 	 * generations of their tables (the global one, first, is bookkeeping)
@@ -1261,7 +1303,7 @@ load_store(Load *ld)
  * store when nothing moved (key != NULL means the cache may be used for
  * this call).
  */
-static void
+static bool
 load(CacheCall *call, CacheKey *key, CheckRecorder *checks, bool loader)
 {
 	Load		ld;
@@ -1272,6 +1314,7 @@ load(CacheCall *call, CacheKey *key, CheckRecorder *checks, bool loader)
 	ld.key = key;
 	ld.checks = checks;
 	ld.loader = loader;
+	ld.started = GetCurrentTimestamp();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	load_plan(&ld);
@@ -1294,6 +1337,7 @@ load(CacheCall *call, CacheKey *key, CheckRecorder *checks, bool loader)
 	if (loader)
 		cachepg_flight_end(stored ? FLIGHT_STORED : FLIGHT_NOT_STORED);
 	SPI_finish();
+	return stored;
 }
 
 /* Queries this backend is running for calls (nested calls count too). */
@@ -1304,10 +1348,11 @@ static int	load_depth = 0;
  * statement is parsed, planned and run (deps.c), whatever happens.  A
  * loader that fails in any way wakes its waiters, one of whom takes over.
  */
-static void
+static bool
 run_query(CacheCall *call, CacheKey *key, bool loader)
 {
 	CheckRecorder checks;
+	bool		stored = false;
 
 	cachepg_checks_push(&checks);
 	/* nothing will be stored: unless an outer load needs the checks */
@@ -1315,7 +1360,7 @@ run_query(CacheCall *call, CacheKey *key, bool loader)
 	load_depth++;
 	PG_TRY();
 	{
-		load(call, key, &checks, loader);
+		stored = load(call, key, &checks, loader);
 	}
 	PG_FINALLY();
 	{
@@ -1325,6 +1370,7 @@ run_query(CacheCall *call, CacheKey *key, bool loader)
 		cachepg_checks_pop(&checks);
 	}
 	PG_END_TRY();
+	return stored;
 }
 
 /*
@@ -1399,10 +1445,10 @@ get_or_run(CacheCall *call)
 			return;
 		}
 		cachepg_count(CC_MISSES, 1);
-		run_query(call, &key, loader);
+		(void) run_query(call, &key, loader);
 	}
 	else
-		run_query(call, NULL, false);
+		(void) run_query(call, NULL, false);
 }
 
 /* cache_get_or_run(sql, ttl [, params...]) RETURNS SETOF record */
@@ -1579,11 +1625,12 @@ cachepg_explain(PG_FUNCTION_ARGS)
 		{
 			TupleDesc	shape;
 			int32		slotno;
+			CacheEntryInfo info;
 			char	   *blob;
 
 			cachepg_build_key(&key, forms[i], call.sql, call.sqllen,
 							  call.params, call.nparams, true);
-			blob = valid_entry(&key, &shape, &slotno);
+			blob = valid_entry(&key, &shape, &slotno, &info);
 			if (blob != NULL)
 			{
 				stored = true;
@@ -1669,4 +1716,113 @@ cachepg_explain(PG_FUNCTION_ARGS)
 	values[3] = Int32GetDatum(call.ttl);
 	values[4] = BoolGetDatum(stored);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+}
+
+/*
+ * Background refresh (worker.c calls this in a transaction of its own, in
+ * the entry's database): recompute the entry of hash as its caller would,
+ * through the same pipeline and freshness protocol as a caller's load.
+ * The worker connected as no role: the query runs as the entry's role
+ * inside a security-restricted operation, with the entry's settings in a
+ * GUC nest level of its own, as autovacuum and REFRESH MATERIALIZED VIEW
+ * run owners' code.  The key rebuilt from what was set must equal the
+ * stored one byte for byte, else the entry cannot be reproduced and is
+ * dropped.  Returns false when the entry should be dropped (the caller
+ * logs why); an error (privileges revoked, the query fails) propagates to
+ * the caller, which drops the entry too.  Entries stored at the caller's
+ * risk (cachepg.store_uncacheable) are not refreshed.
+ */
+bool
+cachepg_refresh(uint64 hash, const char **why)
+{
+	CacheEntryInfo info;
+	Size		size;
+	char	   *blob = cachepg_lookup_any(hash, &size, &info);
+	BlobHeader *h;
+	KeyCaller	kc;
+	CacheCall	call;
+	CacheKey	key;
+	Oid			save_user;
+	int			save_sec;
+	int			nest;
+	bool		same;
+	FlightWait	w;
+	FlightRole	role;
+	ListCell   *lc1,
+			   *lc2;
+
+	*why = NULL;
+	if (blob == NULL || info.dbid != MyDatabaseId)
+		return true;			/* gone, or replaced meanwhile */
+	h = (BlobHeader *) blob;
+	if (h->flags & BLOB_OPTED_IN)
+		return true;
+	if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(info.roleid)))
+	{
+		*why = "its role was dropped";
+		return false;
+	}
+	if (!cachepg_key_decode(blob + BLOB_KEYOFF, h->keylen, &kc))
+	{
+		*why = "a schema of its search_path was dropped";
+		return false;
+	}
+
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	nest = NewGUCNestLevel();
+	SetUserIdAndSecContext(kc.user, save_sec | SECURITY_RESTRICTED_OPERATION);
+	forboth(lc1, kc.names, lc2, kc.values)
+		(void) set_config_option((char *) lfirst(lc1), (char *) lfirst(lc2),
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+								 true, 0, false);
+
+	memset(&call, 0, sizeof(call));
+	call.form = kc.form;
+	call.sql = kc.sql;
+	call.sqllen = kc.sqllen;
+	call.params = kc.params;
+	call.argtypes = kc.argtypes;
+	call.nparams = kc.nparams;
+	call.ttl = info.ttl_s;
+	call.ttl_explicit = true;	/* it was stored: its ttl allowed it */
+	call.stale_s = info.stale_s;
+	call.entry_flags = info.flags;
+	call.cxt = CurrentMemoryContext;
+	cachepg_build_key(&key, call.form, call.sql, call.sqllen, call.params,
+					  call.nparams, true);
+	same = key.hash == hash && key.buf.len == (int) h->keylen &&
+		memcmp(key.buf.data, blob + BLOB_KEYOFF, h->keylen) == 0;
+	if (!same)
+		*why = "its caller's settings cannot be reproduced";
+	else if ((role = cachepg_flight_begin(hash, &w)) != FLIGHT_WAITER)
+	{
+		/* (a caller loading it already: nothing to do) */
+		if (run_query(&call, &key, role == FLIGHT_LOADER))
+			cachepg_count(CC_REFRESHES, 1);
+	}
+
+	AtEOXact_GUC(true, nest);
+	SetUserIdAndSecContext(save_user, save_sec);
+	return same;
+}
+
+/* For the reclaimer: an entry that can never be served again. */
+static bool
+entry_dead(const CacheEntryInfo *info, const char *blob, Size size, void *arg)
+{
+	const BlobHeader *h = (const BlobHeader *) blob;
+
+	return !keygens_current(h, info->sqlhash, info->qhash) ||
+		!marks_current(blob + h->markoff, h->nmarks);
+}
+
+/*
+ * Background reclaim (the reclaimer worker): free, among the next count
+ * slots, the entries past their ttl and stale window and those a write,
+ * DDL or cache_invalidate() made stale, which nobody could be served.
+ */
+uint64
+cachepg_reclaim(int32 count)
+{
+	return cachepg_sweep(count, GetCurrentTimestamp(), entry_dead, NULL);
 }

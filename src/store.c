@@ -72,6 +72,7 @@ typedef struct CacheSlot
 	bool		in_use;			/* linked into a bucket chain */
 	pg_atomic_uint32 usage;		/* CLOCK reference bit */
 	pg_atomic_uint64 hits;
+	pg_atomic_uint64 refresh_at;	/* when a refresh was last asked for */
 } CacheSlot;
 
 typedef struct CacheShared
@@ -93,6 +94,7 @@ typedef struct CacheShared
 	uint64		sketch_period;	/* lookups between halvings */
 	pg_atomic_uint64 sketch_lookups;
 	pg_atomic_uint32 sketch_aging;	/* 1 while one backend halves it */
+	pg_atomic_uint64 sweep_hand;	/* next slot the reclaimer looks at */
 	Size		max_blob;		/* the largest blob the arena can ever hold */
 	pg_atomic_uint64 keygens[CACHEPG_KEYGENS];
 } CacheShared;
@@ -241,6 +243,7 @@ cachepg_store_startup(void)
 		shared->sketch_period = (uint64) shared->nslots * 10;
 		pg_atomic_init_u64(&shared->sketch_lookups, 0);
 		pg_atomic_init_u32(&shared->sketch_aging, 0);
+		pg_atomic_init_u64(&shared->sweep_hand, 0);
 		for (i = 0; i < CACHEPG_KEYGENS; i++)
 			pg_atomic_init_u64(&shared->keygens[i], 1);
 		memset(sketch, 0, sketch_size());
@@ -251,6 +254,7 @@ cachepg_store_startup(void)
 			slots[i].next = (i + 1 < shared->nslots) ? i + 1 : -1;
 			pg_atomic_init_u32(&slots[i].usage, 0);
 			pg_atomic_init_u64(&slots[i].hits, 0);
+			pg_atomic_init_u64(&slots[i].refresh_at, 0);
 		}
 		shared->freehead = 0;
 		for (i = 0; i <= (int) shared->bucket_mask; i++)
@@ -412,10 +416,20 @@ slot_pop(void)
 	return s;
 }
 
+/* Past its ttl: served only as stale, within its stale window. */
+static inline bool
+is_stale(CacheSlot *slot, TimestampTz now)
+{
+	return slot->info.expires != 0 && slot->info.expires <= now;
+}
+
+/* Past its ttl and its stale window: good for nothing. */
 static inline bool
 is_expired(CacheSlot *slot, TimestampTz now)
 {
-	return slot->info.expires != 0 && slot->info.expires <= now;
+	return is_stale(slot, now) &&
+		(slot->info.stale_s <= 0 ||
+		 now >= slot->info.expires + (int64) slot->info.stale_s * USECS_PER_SEC);
 }
 
 /*
@@ -640,12 +654,14 @@ evict_one(int freq, bool *rejected)
 
 /*
  * Look up hash.  On a live entry return a palloc'd copy of its blob (the
- * caller compares the full key) and set *size and *slotno (for
- * cachepg_served); NULL on a miss.  An expired entry found here is removed
- * at once.
+ * caller compares the full key) and set *size, *slotno (for cachepg_served
+ * and cachepg_claim_refresh) and *info (an entry past its ttl but within
+ * its stale window is returned too: the caller decides); NULL on a miss.
+ * An expired entry found here is removed at once.
  */
 char *
-cachepg_lookup(uint64 hash, TimestampTz now, Size *size, int32 *slotno)
+cachepg_lookup(uint64 hash, TimestampTz now, Size *size, int32 *slotno,
+			   CacheEntryInfo *info)
 {
 	LWLock	   *lock = lock_of(hash);
 	dsa_area   *a = store_area();	/* attach before locking: it may fail */
@@ -671,6 +687,7 @@ cachepg_lookup(uint64 hash, TimestampTz now, Size *size, int32 *slotno)
 				memcpy(copy, dsa_get_address(a, slot->blob), slot->size);
 				*size = slot->size;
 				*slotno = s;
+				*info = slot->info;
 				if (pg_atomic_read_u32(&slot->usage) == 0)
 					pg_atomic_write_u32(&slot->usage, 1);
 			}
@@ -694,6 +711,70 @@ cachepg_lookup(uint64 hash, TimestampTz now, Size *size, int32 *slotno)
 		}
 	}
 	return copy;
+}
+
+/*
+ * The entry of hash whatever its age (for a refresh, which needs its key):
+ * a palloc'd copy of its blob and its info, or NULL.
+ */
+char *
+cachepg_lookup_any(uint64 hash, Size *size, CacheEntryInfo *info)
+{
+	LWLock	   *lock = lock_of(hash);
+	dsa_area   *a = store_area();
+	char	   *copy = NULL;
+	int32		s;
+
+	LWLockAcquire(lock, LW_SHARED);
+	s = chain_find(hash);
+	if (s >= 0)
+	{
+		copy = MemoryContextAllocExtended(CurrentMemoryContext, slots[s].size,
+										  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+		if (copy != NULL)
+		{
+			memcpy(copy, dsa_get_address(a, slots[s].blob), slots[s].size);
+			*size = slots[s].size;
+			*info = slots[s].info;
+		}
+	}
+	LWLockRelease(lock);
+	return copy;
+}
+
+/* A refresh asked for this long ago and not done is asked for again. */
+#define REFRESH_RETRY_USECS (5 * USECS_PER_SEC)
+
+/*
+ * Whether the caller that was just served the entry in slotno should ask
+ * for its refresh: it is stale, or (ahead) within the last fraction of its
+ * ttl, or closer to expiry than twice its load time; and no refresh was
+ * asked for it lately.  One caller wins the claim.
+ */
+bool
+cachepg_claim_refresh(int32 slotno, uint64 hash, TimestampTz now, bool ahead,
+					  double fraction)
+{
+	CacheSlot  *slot = &slots[slotno];
+	CacheEntryInfo info = slot->info;	/* read without a lock: re-checked */
+	uint64		last;
+
+	if (info.hash != hash || info.expires == 0)
+		return false;
+	if (ahead)
+	{
+		int64		window = (int64) (fraction * info.ttl_s * USECS_PER_SEC);
+
+		window = Max(window, (int64) info.load_ms * 2000);
+		window = Min(window, (int64) info.ttl_s * USECS_PER_SEC / 2);
+		if (fraction <= 0 || now < info.expires - window)
+			return false;
+	}
+	last = pg_atomic_read_u64(&slot->refresh_at);
+	if (last != 0 && now - (TimestampTz) last < REFRESH_RETRY_USECS)
+		return false;
+	return pg_atomic_compare_exchange_u64(&slot->refresh_at, &last, (uint64) now) &&
+		slot->info.hash == hash;
 }
 
 /*
@@ -757,6 +838,7 @@ cachepg_insert(const CacheEntryInfo *info, const char *blob, Size size,
 	slots[s].payload = (uint32) payload;
 	pg_atomic_write_u32(&slots[s].usage, 0);
 	pg_atomic_write_u64(&slots[s].hits, 0);
+	pg_atomic_write_u64(&slots[s].refresh_at, 0);
 	pg_atomic_add_fetch_u64(&shared->bytes, size);
 	pg_atomic_add_fetch_u64(&shared->payload, payload);
 	pg_atomic_add_fetch_u64(&shared->entries, 1);
@@ -829,6 +911,53 @@ cachepg_remove_matching(cachepg_match_fn match, void *arg)
 	}
 	cachepg_count(CC_INVALIDATIONS, removed);
 	return removed;
+}
+
+/*
+ * Background reclaim: look at the next count slots (a hand going round the
+ * index) and free those past their ttl and stale window, or for which
+ * stale() says yes (under the partition lock: it must not allocate or
+ * raise errors).  Only try-locks, so it never waits behind a reader.
+ * Returns the number freed.
+ */
+uint64
+cachepg_sweep(int32 count, TimestampTz now, cachepg_match_fn stale, void *arg)
+{
+	dsa_area   *a = store_area();
+	uint64		freed = 0;
+	int32		i;
+
+	for (i = 0; i < count; i++)
+	{
+		int32		s = (int32) (pg_atomic_fetch_add_u64(&shared->sweep_hand, 1) %
+								 (uint64) shared->nslots);
+		CacheSlot  *slot = &slots[s];
+		uint64		hash;
+		LWLock	   *lock;
+		bool		dead;
+		bool		expired = false;
+
+		if (!slot->in_use)
+			continue;
+		hash = slot->info.hash;
+		lock = lock_of(hash);
+		if (!LWLockConditionalAcquire(lock, LW_EXCLUSIVE))
+			continue;
+		dead = slot->in_use && slot->info.hash == hash &&
+			((expired = is_expired(slot, now)) ||
+			 stale(&slot->info, dsa_get_address(a, slot->blob), slot->size, arg));
+		if (dead)
+			chain_unlink(s);
+		LWLockRelease(lock);
+		if (dead)
+		{
+			slot_release(s);
+			cachepg_count(expired ? CC_EXPIRATIONS : CC_INVALIDATIONS, 1);
+			freed++;
+		}
+	}
+	cachepg_count(CC_RECLAIMED, freed);
+	return freed;
 }
 
 /*

@@ -53,7 +53,14 @@ typedef struct CacheEntryInfo
 	int			form;
 	uint32		showlen;		/* leading blob bytes the views need */
 	TimestampTz expires;		/* 0: never */
+	int32		ttl_s;			/* the ttl it was stored with, 0: none */
+	int32		stale_s;		/* served this long past expires, refreshing */
+	uint32		load_ms;		/* how long computing it took */
+	uint32		flags;			/* ENTRY_* */
 } CacheEntryInfo;
+
+/* Recomputed in the background after a write invalidates it. */
+#define ENTRY_REFRESH_ON_WRITE 0x01
 
 /* One row of the cache_entries view. */
 typedef struct CacheEntryView
@@ -80,7 +87,10 @@ extern void cachepg_usage(uint64 *entries, uint64 *bytes, uint64 *capacity,
 						  uint64 *slots);
 
 extern char *cachepg_lookup(uint64 hash, TimestampTz now, Size *size,
-							 int32 *slotno);
+							 int32 *slotno, CacheEntryInfo *info);
+extern char *cachepg_lookup_any(uint64 hash, Size *size, CacheEntryInfo *info);
+extern bool cachepg_claim_refresh(int32 slotno, uint64 hash, TimestampTz now,
+								  bool ahead, double fraction);
 extern void cachepg_served(int32 slotno, uint64 hash);
 extern bool cachepg_insert(const CacheEntryInfo *info, const char *blob,
 						   Size size, Size payload);
@@ -94,6 +104,8 @@ extern void cachepg_remove_hash(uint64 hash);
 typedef bool (*cachepg_match_fn) (const CacheEntryInfo *info,
 								  const char *blob, Size size, void *arg);
 extern uint64 cachepg_remove_matching(cachepg_match_fn match, void *arg);
+extern uint64 cachepg_sweep(int32 count, TimestampTz now,
+							cachepg_match_fn stale, void *arg);
 extern List *cachepg_snapshot_entries(bool with_blobs);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * worker.c
- *		Watching tables for readers: a queue of requests in shared memory and
- *		a background worker per database that installs the triggers.
+ *		Background work: a queue of requests in shared memory served by a
+ *		worker per database (watching tables, refreshing entries), and the
+ *		reclaimer, one worker for the whole server.
  *
  * A reader never creates triggers in its own transaction (that would queue
  * behind writers, fail for non-owners and read-only transactions, and
@@ -10,7 +11,18 @@
  * database if none runs.  The worker installs the triggers in its own
  * transaction per table with a short lock_timeout, so writers never queue
  * behind it for long; a table it could not lock is simply asked for again
- * by the next reader.  It exits after a second with nothing to do.
+ * by the next reader.
+ *
+ * A hit on an entry past its ttl (stale while revalidate) or close to it
+ * (refresh ahead) queues (database, entry hash), within
+ * cachepg.refresh_budget refreshes a second; the database's worker
+ * recomputes the entry in a transaction of its own (run.c), and drops it,
+ * logging why, when that fails.  A worker exits after a second with
+ * nothing to do; at most cachepg.max_workers run at once.
+ *
+ * The reclaimer frees, a slice of the index every 100 ms, entries past
+ * their ttl and stale window and entries a write or DDL made stale, so
+ * dead entries do not hold memory until a lookup or eviction meets them.
  */
 #include "postgres.h"
 
@@ -19,6 +31,7 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/proc.h"
@@ -32,18 +45,21 @@
 #include "utils/timestamp.h"
 
 #include "cachepg.h"
+#include "run.h"
+#include "store.h"
 #include "watch.h"
 #include "worker.h"
 
-#define MAX_REQUESTS 64
-#define MAX_WORKERS 4
+#define MAX_REQUESTS 256
 
-typedef struct WatchRequest
+/* A table to watch (relid) or an entry to refresh (hash, relid invalid). */
+typedef struct WorkRequest
 {
 	Oid			dbid;
 	Oid			relid;
+	uint64		hash;
 	TimestampTz queued;
-} WatchRequest;
+} WorkRequest;
 
 typedef struct WorkerSlot
 {
@@ -56,10 +72,13 @@ typedef struct WorkerShared
 {
 	slock_t		mutex;
 	int			nrequests;
-	WatchRequest requests[MAX_REQUESTS];
-	WorkerSlot	workers[MAX_WORKERS];
-	pg_atomic_uint64 done;		/* requests handled */
-	pg_atomic_uint64 failed;	/* requests that failed (lock timeout, ...) */
+	WorkRequest requests[MAX_REQUESTS];
+	double		tokens;			/* refreshes that may still start now */
+	TimestampTz tokens_at;		/* when tokens was last topped up */
+	pg_atomic_uint64 done;		/* watch requests handled */
+	pg_atomic_uint64 failed;	/* watch requests that failed (lock timeout, ...) */
+	int			nworkers;
+	WorkerSlot	workers[FLEXIBLE_ARRAY_MEMBER];
 } WorkerShared;
 
 /* A worker that has not started this long after its launch never will. */
@@ -68,11 +87,13 @@ typedef struct WorkerShared
 static WorkerShared *worker_shared = NULL;
 
 PGDLLEXPORT void cachepg_worker_main(Datum arg);
+PGDLLEXPORT void cachepg_reclaimer_main(Datum arg);
 
 Size
 cachepg_worker_shmem_size(void)
 {
-	return MAXALIGN(sizeof(WorkerShared));
+	return MAXALIGN(add_size(offsetof(WorkerShared, workers),
+							 mul_size(sizeof(WorkerSlot), cachepg_max_workers)));
 }
 
 void
@@ -84,8 +105,9 @@ cachepg_worker_startup(void)
 	worker_shared = ShmemInitStruct("cachepg_worker", cachepg_worker_shmem_size(), &found);
 	if (!found)
 	{
-		memset(worker_shared, 0, sizeof(WorkerShared));
+		memset(worker_shared, 0, cachepg_worker_shmem_size());
 		SpinLockInit(&worker_shared->mutex);
+		worker_shared->nworkers = cachepg_max_workers;
 		pg_atomic_init_u64(&worker_shared->done, 0);
 		pg_atomic_init_u64(&worker_shared->failed, 0);
 	}
@@ -100,12 +122,14 @@ cachepg_worker_counts(uint64 *done, uint64 *failed)
 }
 
 /*
- * Ask for relid (of this database) to be watched.  Never fails and never
- * waits: a full queue drops its oldest request, and a request no worker
- * serves (no free worker slot) is asked for again by a later reader.
+ * Queue a request of this database and make sure a worker serves it.
+ * Never fails and never waits: a full queue drops its oldest request, and
+ * a request no worker serves (no free worker slot) is asked for again by a
+ * later reader.  A refresh (relid invalid) also needs a token of
+ * cachepg.refresh_budget; without one it is not queued.
  */
-void
-cachepg_request_watch(Oid relid)
+static void
+request(Oid relid, uint64 hash)
 {
 	BackgroundWorker bgw;
 	BackgroundWorkerHandle *handle;
@@ -117,9 +141,25 @@ cachepg_request_watch(Oid relid)
 	if (worker_shared == NULL || !IsUnderPostmaster)
 		return;
 	SpinLockAcquire(&worker_shared->mutex);
+	if (!OidIsValid(relid))
+	{
+		double		rate = cachepg_refresh_budget;
+		double		elapsed = (double) (now - worker_shared->tokens_at) / USECS_PER_SEC;
+
+		worker_shared->tokens = Min(worker_shared->tokens + Max(elapsed, 0) * rate,
+									Max(rate, 1));
+		worker_shared->tokens_at = now;
+		if (worker_shared->tokens < 1)
+		{
+			SpinLockRelease(&worker_shared->mutex);
+			return;
+		}
+		worker_shared->tokens -= 1;
+	}
 	for (i = 0; i < worker_shared->nrequests; i++)
 		if (worker_shared->requests[i].dbid == MyDatabaseId &&
-			worker_shared->requests[i].relid == relid)
+			worker_shared->requests[i].relid == relid &&
+			worker_shared->requests[i].hash == hash)
 			queued = true;
 	if (!queued)
 	{
@@ -137,9 +177,10 @@ cachepg_request_watch(Oid relid)
 			worker_shared->nrequests++;
 		worker_shared->requests[at].dbid = MyDatabaseId;
 		worker_shared->requests[at].relid = relid;
+		worker_shared->requests[at].hash = hash;
 		worker_shared->requests[at].queued = now;
 	}
-	for (i = 0; i < MAX_WORKERS; i++)
+	for (i = 0; i < worker_shared->nworkers; i++)
 	{
 		WorkerSlot *w = &worker_shared->workers[i];
 
@@ -150,9 +191,9 @@ cachepg_request_watch(Oid relid)
 		if (w->dbid == MyDatabaseId)
 			break;
 	}
-	if (i == MAX_WORKERS)
+	if (i == worker_shared->nworkers)
 	{
-		for (i = 0; i < MAX_WORKERS; i++)
+		for (i = 0; i < worker_shared->nworkers; i++)
 			if (!OidIsValid(worker_shared->workers[i].dbid))
 			{
 				worker_shared->workers[i].dbid = MyDatabaseId;
@@ -172,8 +213,8 @@ cachepg_request_watch(Oid relid)
 	bgw.bgw_restart_time = BGW_NEVER_RESTART;
 	snprintf(bgw.bgw_library_name, BGW_MAXLEN, "cachepg");
 	snprintf(bgw.bgw_function_name, BGW_MAXLEN, "cachepg_worker_main");
-	snprintf(bgw.bgw_name, BGW_MAXLEN, "cachepg watcher for database %u", MyDatabaseId);
-	snprintf(bgw.bgw_type, BGW_MAXLEN, "cachepg watcher");
+	snprintf(bgw.bgw_name, BGW_MAXLEN, "cachepg worker for database %u", MyDatabaseId);
+	snprintf(bgw.bgw_type, BGW_MAXLEN, "cachepg worker");
 	bgw.bgw_main_arg = Int32GetDatum(slot);
 	bgw.bgw_notify_pid = 0;
 	if (!RegisterDynamicBackgroundWorker(&bgw, &handle))
@@ -185,23 +226,39 @@ cachepg_request_watch(Oid relid)
 	}
 }
 
-/* Next request for this database, or InvalidOid. */
-static Oid
-next_request(Oid dbid)
+/* Ask for relid (of this database) to be watched. */
+void
+cachepg_request_watch(Oid relid)
 {
-	Oid			relid = InvalidOid;
+	request(relid, 0);
+}
+
+/* Ask for the entry of hash (of this database) to be recomputed. */
+void
+cachepg_request_refresh(uint64 hash)
+{
+	request(InvalidOid, hash);
+}
+
+/* The oldest request for this database, taken off the queue; false if none. */
+static bool
+next_request(Oid dbid, WorkRequest *req)
+{
+	int			found = -1;
 	int			i;
 
 	SpinLockAcquire(&worker_shared->mutex);
 	for (i = 0; i < worker_shared->nrequests; i++)
-		if (worker_shared->requests[i].dbid == dbid)
-		{
-			relid = worker_shared->requests[i].relid;
-			worker_shared->requests[i] = worker_shared->requests[--worker_shared->nrequests];
-			break;
-		}
+		if (worker_shared->requests[i].dbid == dbid &&
+			(found < 0 || worker_shared->requests[i].queued < worker_shared->requests[found].queued))
+			found = i;
+	if (found >= 0)
+	{
+		*req = worker_shared->requests[found];
+		worker_shared->requests[found] = worker_shared->requests[--worker_shared->nrequests];
+	}
 	SpinLockRelease(&worker_shared->mutex);
-	return relid;
+	return found >= 0;
 }
 
 static void
@@ -252,6 +309,53 @@ watch_in_own_transaction(Oid relid)
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
+/*
+ * Refresh one entry in a transaction of its own.  A refresh that fails or
+ * cannot be done drops the entry (so it is logged once) and never reaches
+ * a caller: callers go on being served the entry until then, or miss.
+ */
+static void
+refresh_in_own_transaction(uint64 hash)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	const char *why = NULL;
+	bool		keep;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "cachepg: refreshing a cached result");
+	PG_TRY();
+	{
+		keep = cachepg_refresh(hash, &why);
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		if (!keep)
+		{
+			cachepg_remove_hash(hash);
+			cachepg_count(CC_REFRESH_FAILURES, 1);
+			ereport(LOG,
+					(errmsg("cachepg dropped a cached result it could not refresh: %s", why)));
+		}
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		cachepg_remove_hash(hash);
+		cachepg_count(CC_REFRESH_FAILURES, 1);
+		ereport(LOG,
+				(errmsg("cachepg dropped a cached result it could not refresh: %s", edata->message)));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
 void
 cachepg_worker_main(Datum arg)
 {
@@ -261,6 +365,7 @@ cachepg_worker_main(Datum arg)
 	int			idle = 0;
 
 	pqsignal(SIGTERM, die);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
 	SpinLockAcquire(&worker_shared->mutex);
 	dbid = w->dbid;
@@ -273,21 +378,86 @@ cachepg_worker_main(Datum arg)
 		proc_exit(0);
 	on_shmem_exit(worker_exit, Int32GetDatum(slot));
 	BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid, 0);
+	/* a refresh stores more often on fresh snapshots (as autovacuum does) */
+	SetConfigOption("default_transaction_isolation", "read committed",
+					PGC_SUSET, PGC_S_OVERRIDE);
 
 	while (idle < 10)
 	{
-		Oid			relid = next_request(dbid);
+		WorkRequest req;
 
 		CHECK_FOR_INTERRUPTS();
-		if (OidIsValid(relid))
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		if (next_request(dbid, &req))
 		{
 			idle = 0;
-			watch_in_own_transaction(relid);
+			if (OidIsValid(req.relid))
+				watch_in_own_transaction(req.relid);
+			else
+				refresh_in_own_transaction(req.hash);
 			continue;
 		}
 		idle++;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 100L, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+	proc_exit(0);
+}
+
+/* Registered at preload: the reclaimer, restarted after a crash. */
+void
+cachepg_register_reclaimer(void)
+{
+	BackgroundWorker bgw;
+
+	memset(&bgw, 0, sizeof(bgw));
+	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS;
+	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	bgw.bgw_restart_time = 10;
+	snprintf(bgw.bgw_library_name, BGW_MAXLEN, "cachepg");
+	snprintf(bgw.bgw_function_name, BGW_MAXLEN, "cachepg_reclaimer_main");
+	snprintf(bgw.bgw_name, BGW_MAXLEN, "cachepg reclaimer");
+	snprintf(bgw.bgw_type, BGW_MAXLEN, "cachepg reclaimer");
+	RegisterBackgroundWorker(&bgw);
+}
+
+/* Slots looked at per 100 ms: the whole index every 5 s, within bounds. */
+#define RECLAIM_TICK_MS 100
+#define RECLAIM_MIN_SLOTS 256
+#define RECLAIM_MAX_SLOTS 20000
+
+/*
+ * The reclaimer: no database, only shared memory.  Each tick looks at a
+ * bounded slice of the index (a few microseconds a thousand slots), so its
+ * CPU per second is bounded whatever the cache holds.  SIGTERM ends it at
+ * once, SIGHUP rereads the configuration.
+ */
+void
+cachepg_reclaimer_main(Datum arg)
+{
+	int32		per_tick = Min(Max(cachepg_max_entries / 50, RECLAIM_MIN_SLOTS),
+							   RECLAIM_MAX_SLOTS);
+
+	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	BackgroundWorkerUnblockSignals();
+
+	while (!ShutdownRequestPending)
+	{
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		if (cachepg_store_ready())
+			(void) cachepg_reclaim(per_tick);
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 RECLAIM_TICK_MS, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
 	proc_exit(0);

@@ -1,6 +1,7 @@
 /*
  * worker.h
- *		Requests to watch tables, served by a background worker per database.
+ *		Background work: watching tables and refreshing entries (a worker per
+ *		database), reclaiming dead entries (one worker).
  */
 #ifndef CACHEPG_WORKER_H
 #define CACHEPG_WORKER_H
@@ -8,6 +9,8 @@
 extern Size cachepg_worker_shmem_size(void);
 extern void cachepg_worker_startup(void);
 extern void cachepg_request_watch(Oid relid);
+extern void cachepg_request_refresh(uint64 hash);
+extern void cachepg_register_reclaimer(void);
 extern void cachepg_worker_counts(uint64 *done, uint64 *failed);
 
 #endif
