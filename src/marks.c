@@ -59,6 +59,7 @@
 #include "catalog/pg_inherits.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 #include "catalog/pg_class.h"
@@ -79,6 +80,7 @@
 #include "marks.h"
 #include "store.h"
 #include "watch.h"
+#include "worker.h"
 
 PG_FUNCTION_INFO_V1(cachepg_invalidate_table);
 PG_FUNCTION_INFO_V1(cachepg_tables);
@@ -96,6 +98,9 @@ typedef struct Mark
  * A table's slot: its two marks (MARK_TABLE: any write or DDL;
  * MARK_UNKEYED: a write whose keys are unknown, TRUNCATE or DDL).
  */
+/* Entries a table keeps for a refresh after writes (cachepg.refresh_on_write). */
+#define REFRESH_PER_TABLE 8
+
 typedef struct WatchSlot
 {
 	Oid			dbid;
@@ -104,6 +109,9 @@ typedef struct WatchSlot
 	pg_atomic_uint32 dropped;	/* 1: its relation's drop committed, so the
 								 * slot may be given to another table */
 	pg_atomic_uint64 stats[SLOT_NSTATS];	/* cache_tables' counters */
+	/* entries to recompute after a write (cachepg.refresh_on_write), 0: none */
+	pg_atomic_uint64 refresh[REFRESH_PER_TABLE];
+	pg_atomic_uint32 refresh_next;	/* the one replaced next when full */
 } WatchSlot;
 
 typedef struct WatchKey
@@ -247,6 +255,9 @@ cachepg_marks_startup(void)
 			pg_atomic_init_u32(&wslots[i].dropped, 0);
 			for (j = 0; j < SLOT_NSTATS; j++)
 				pg_atomic_init_u64(&wslots[i].stats[j], 0);
+			for (j = 0; j < REFRESH_PER_TABLE; j++)
+				pg_atomic_init_u64(&wslots[i].refresh[j], 0);
+			pg_atomic_init_u32(&wslots[i].refresh_next, 0);
 		}
 		for (i = 0; i < cachepg_key_slots + CACHEPG_NAME_SLOTS; i++)
 			init_mark(&keymarks[i]);
@@ -935,7 +946,57 @@ raise_last_xid(Mark *m, uint64 fxid)
 		;
 }
 
-/* End of a writer: bump again, record a committed XID, drop the count. */
+/*
+ * Register an entry (its hash) of a table's slot to be recomputed after the
+ * next write to the table ends (cachepg.refresh_on_write).  A table keeps
+ * the REFRESH_PER_TABLE entries registered last: when full, the oldest
+ * registration gives way.  Lock-free; a lost race loses a registration.
+ */
+void
+cachepg_slot_want_refresh(int32 slot, uint64 hash)
+{
+	WatchSlot  *w;
+	int			i;
+
+	if (slot <= CACHEPG_GLOBAL_SLOT || slot >= wshared->maxslots || hash == 0)
+		return;
+	w = &wslots[slot];
+	for (i = 0; i < REFRESH_PER_TABLE; i++)
+		if (pg_atomic_read_u64(&w->refresh[i]) == hash)
+			return;
+	i = pg_atomic_fetch_add_u32(&w->refresh_next, 1) % REFRESH_PER_TABLE;
+	pg_atomic_write_u64(&w->refresh[i], hash);
+}
+
+/*
+ * A write to the table of slot ended (its marks are released, its commit
+ * visible): ask for the registered entries to be recomputed.  Takes only a
+ * spinlock and never raises an error (it runs as a transaction ends).
+ */
+static void
+drain_refresh(int32 slot)
+{
+	WatchSlot  *w = &wslots[slot];
+	int			i;
+
+	if (proc_exit_inprogress)
+		return;
+	for (i = 0; i < REFRESH_PER_TABLE; i++)
+		if (pg_atomic_read_u64(&w->refresh[i]) != 0)
+		{
+			uint64		hash = pg_atomic_exchange_u64(&w->refresh[i], 0);
+
+			if (hash != 0)
+				cachepg_request_refresh(hash, true);
+		}
+}
+
+/*
+ * End of a writer: bump again, record a committed XID, drop the count;
+ * then the entries registered for a refresh after writes to its table
+ * are asked for (after the release: their load sees no writer in flight
+ * and takes its snapshot after this commit).
+ */
 static void
 release_mark(MarkId id, uint64 fxid)
 {
@@ -945,6 +1006,8 @@ release_mark(MarkId id, uint64 fxid)
 		raise_last_xid(m, fxid);
 	bump_mark(m);
 	pg_atomic_fetch_sub_u32(&m->inflight, 1);
+	if (MARK_ID_KIND(id) == MARK_TABLE && MARK_ID_INDEX(id) != CACHEPG_GLOBAL_SLOT)
+		drain_refresh(MARK_ID_INDEX(id));
 }
 
 /* Release marks a prepared transaction held (twophase.c). */

@@ -432,6 +432,25 @@ valid_entry(CacheKey *key, TupleDesc *stored, int32 *slotno, CacheEntryInfo *inf
 }
 
 /*
+ * Register an entry with each table it read, to be recomputed after the
+ * next write to one of them (cachepg.refresh_on_write).
+ */
+static void
+want_refresh(const char *blob, uint64 hash)
+{
+	const BlobHeader *h = (const BlobHeader *) blob;
+	int32		i;
+
+	for (i = 0; i < h->nmarks; i++)
+	{
+		CacheMark	m = mark_at(blob + h->markoff, i);
+
+		if (m.kind == MARK_TABLE || m.kind == MARK_UNKEYED)
+			cachepg_slot_want_refresh(m.slot, hash);
+	}
+}
+
+/*
  * Serve a hit; false means miss.  A result served past its ttl (stale while
  * revalidating), or close to it (refreshing ahead), asks the background
  * worker to recompute it, once.
@@ -445,6 +464,7 @@ serve_hit(CacheCall *call, CacheKey *key)
 	char	   *blob = valid_entry(key, &stored, &slotno, &info);
 	BlobHeader *h = (BlobHeader *) blob;
 	TimestampTz now;
+	bool		first_hit;
 
 	if (blob == NULL)
 		return false;
@@ -466,18 +486,21 @@ serve_hit(CacheCall *call, CacheKey *key)
 								call->ts);
 	}
 	count_tables(blob + h->markoff, h->nmarks, SLOT_HITS);
-	pfree(blob);
-	cachepg_served(slotno, key->hash);
+	first_hit = cachepg_served(slotno, key->hash) == 0;
 	now = GetCurrentTimestamp();
 	if (info.expires != 0 && info.expires <= now)
 	{
 		cachepg_count(CC_STALE_HITS, 1);
 		if (cachepg_claim_refresh(slotno, key->hash, now, false, 0))
-			cachepg_request_refresh(key->hash);
+			cachepg_request_refresh(key->hash, false);
 	}
 	else if (info.expires != 0 && cachepg_refresh_ahead > 0 &&
 			 cachepg_claim_refresh(slotno, key->hash, now, true, cachepg_refresh_ahead))
-		cachepg_request_refresh(key->hash);
+		cachepg_request_refresh(key->hash, false);
+	/* read since stored: worth recomputing after a write to its tables */
+	if ((info.flags & ENTRY_REFRESH_ON_WRITE) && first_hit)
+		want_refresh(blob, key->hash);
+	pfree(blob);
 	return true;
 }
 
@@ -1718,6 +1741,9 @@ cachepg_explain(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }
 
+static bool entry_dead(const CacheEntryInfo *info, const char *blob, Size size,
+					   void *arg);
+
 /*
  * Background refresh (worker.c calls this in a transaction of its own, in
  * the entry's database): recompute the entry of hash as its caller would,
@@ -1733,7 +1759,7 @@ cachepg_explain(PG_FUNCTION_ARGS)
  * risk (cachepg.store_uncacheable) are not refreshed.
  */
 bool
-cachepg_refresh(uint64 hash, const char **why)
+cachepg_refresh(uint64 hash, bool on_write, const char **why)
 {
 	CacheEntryInfo info;
 	Size		size;
@@ -1756,7 +1782,13 @@ cachepg_refresh(uint64 hash, const char **why)
 		return true;			/* gone, or replaced meanwhile */
 	h = (BlobHeader *) blob;
 	if (h->flags & BLOB_OPTED_IN)
+		return true;			/* stored at the caller's risk: not refreshed */
+	if (on_write && !entry_dead(&info, blob, size, NULL))
+	{
+		/* a write to its table spared it (other keys): wait for the next */
+		want_refresh(blob, hash);
 		return true;
+	}
 	if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(info.roleid)))
 	{
 		*why = "its role was dropped";
@@ -1817,6 +1849,18 @@ entry_dead(const CacheEntryInfo *info, const char *blob, Size size, void *arg)
 }
 
 /*
+ * For the reclaimer: dead, and no refresh after a write will want it (the
+ * worker replaces or drops those).
+ */
+static bool
+entry_reclaimable(const CacheEntryInfo *info, const char *blob, Size size,
+				  void *arg)
+{
+	return !(info->flags & ENTRY_REFRESH_ON_WRITE) &&
+		entry_dead(info, blob, size, arg);
+}
+
+/*
  * Background reclaim (the reclaimer worker): free, among the next count
  * slots, the entries past their ttl and stale window and those a write,
  * DDL or cache_invalidate() made stale, which nobody could be served.
@@ -1824,5 +1868,5 @@ entry_dead(const CacheEntryInfo *info, const char *blob, Size size, void *arg)
 uint64
 cachepg_reclaim(int32 count)
 {
-	return cachepg_sweep(count, GetCurrentTimestamp(), entry_dead, NULL);
+	return cachepg_sweep(count, GetCurrentTimestamp(), entry_reclaimable, NULL);
 }

@@ -779,14 +779,16 @@ cachepg_claim_refresh(int32 slotno, uint64 hash, TimestampTz now, bool ahead,
 
 /*
  * Count a hit actually served from the entry cachepg_lookup found (after the
- * caller's checks).  No lock: if the slot was reused meanwhile the hash no
- * longer matches and the count is dropped; these are statistics only.
+ * caller's checks); returns the hits it had before.  No lock: if the slot
+ * was reused meanwhile the hash no longer matches and the count is dropped
+ * (1 is returned); these are statistics only.
  */
-void
+uint64
 cachepg_served(int32 slotno, uint64 hash)
 {
 	if (slots[slotno].info.hash == hash)
-		pg_atomic_fetch_add_u64(&slots[slotno].hits, 1);
+		return pg_atomic_fetch_add_u64(&slots[slotno].hits, 1);
+	return 1;
 }
 
 /*

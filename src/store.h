@@ -91,7 +91,7 @@ extern char *cachepg_lookup(uint64 hash, TimestampTz now, Size *size,
 extern char *cachepg_lookup_any(uint64 hash, Size *size, CacheEntryInfo *info);
 extern bool cachepg_claim_refresh(int32 slotno, uint64 hash, TimestampTz now,
 								  bool ahead, double fraction);
-extern void cachepg_served(int32 slotno, uint64 hash);
+extern uint64 cachepg_served(int32 slotno, uint64 hash);
 extern bool cachepg_insert(const CacheEntryInfo *info, const char *blob,
 						   Size size, Size payload);
 extern uint64 cachepg_metadata_bytes(void);

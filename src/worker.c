@@ -58,6 +58,7 @@ typedef struct WorkRequest
 	Oid			dbid;
 	Oid			relid;
 	uint64		hash;
+	bool		on_write;		/* refresh only if a write made it stale */
 	TimestampTz queued;
 } WorkRequest;
 
@@ -65,6 +66,7 @@ typedef struct WorkerSlot
 {
 	Oid			dbid;			/* InvalidOid: free */
 	int			pid;			/* 0 until the worker runs */
+	Latch	   *latch;			/* the running worker's, set on a request */
 	TimestampTz launched;
 } WorkerSlot;
 
@@ -126,13 +128,14 @@ cachepg_worker_counts(uint64 *done, uint64 *failed)
  * Never fails and never waits: a full queue drops its oldest request, and
  * a request no worker serves (no free worker slot) is asked for again by a
  * later reader.  A refresh (relid invalid) also needs a token of
- * cachepg.refresh_budget; without one it is not queued.
+ * cachepg.refresh_budget; without one it is not queued.  Raises no error
+ * (it runs as a writer's transaction ends, cachepg.refresh_on_write).
  */
 static void
-request(Oid relid, uint64 hash)
+request(Oid relid, uint64 hash, bool on_write)
 {
 	BackgroundWorker bgw;
-	BackgroundWorkerHandle *handle;
+	Latch	   *wake = NULL;
 	TimestampTz now = GetCurrentTimestamp();
 	bool		queued = false;
 	int			slot = -1;
@@ -178,6 +181,7 @@ request(Oid relid, uint64 hash)
 		worker_shared->requests[at].dbid = MyDatabaseId;
 		worker_shared->requests[at].relid = relid;
 		worker_shared->requests[at].hash = hash;
+		worker_shared->requests[at].on_write = on_write;
 		worker_shared->requests[at].queued = now;
 	}
 	for (i = 0; i < worker_shared->nworkers; i++)
@@ -189,7 +193,10 @@ request(Oid relid, uint64 hash)
 			TimestampDifferenceExceeds(w->launched, now, WORKER_START_TIMEOUT_MS))
 			w->dbid = InvalidOid;
 		if (w->dbid == MyDatabaseId)
+		{
+			wake = w->latch;
 			break;
+		}
 	}
 	if (i == worker_shared->nworkers)
 	{
@@ -204,6 +211,8 @@ request(Oid relid, uint64 hash)
 			}
 	}
 	SpinLockRelease(&worker_shared->mutex);
+	if (wake != NULL)
+		SetLatch(wake);
 	if (slot < 0)
 		return;
 
@@ -217,7 +226,7 @@ request(Oid relid, uint64 hash)
 	snprintf(bgw.bgw_type, BGW_MAXLEN, "cachepg worker");
 	bgw.bgw_main_arg = Int32GetDatum(slot);
 	bgw.bgw_notify_pid = 0;
-	if (!RegisterDynamicBackgroundWorker(&bgw, &handle))
+	if (!RegisterDynamicBackgroundWorker(&bgw, NULL))
 	{
 		SpinLockAcquire(&worker_shared->mutex);
 		if (worker_shared->workers[slot].pid == 0)
@@ -230,14 +239,17 @@ request(Oid relid, uint64 hash)
 void
 cachepg_request_watch(Oid relid)
 {
-	request(relid, 0);
+	request(relid, 0, false);
 }
 
-/* Ask for the entry of hash (of this database) to be recomputed. */
+/*
+ * Ask for the entry of hash (of this database) to be recomputed; on_write:
+ * only if a write made it stale.
+ */
 void
-cachepg_request_refresh(uint64 hash)
+cachepg_request_refresh(uint64 hash, bool on_write)
 {
-	request(InvalidOid, hash);
+	request(InvalidOid, hash, on_write);
 }
 
 /* The oldest request for this database, taken off the queue; false if none. */
@@ -268,7 +280,10 @@ worker_exit(int code, Datum arg)
 
 	SpinLockAcquire(&worker_shared->mutex);
 	if (w->pid == MyProcPid)
+	{
 		w->dbid = InvalidOid;
+		w->latch = NULL;
+	}
 	SpinLockRelease(&worker_shared->mutex);
 }
 
@@ -315,7 +330,7 @@ watch_in_own_transaction(Oid relid)
  * a caller: callers go on being served the entry until then, or miss.
  */
 static void
-refresh_in_own_transaction(uint64 hash)
+refresh_in_own_transaction(uint64 hash, bool on_write)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	const char *why = NULL;
@@ -327,7 +342,7 @@ refresh_in_own_transaction(uint64 hash)
 	pgstat_report_activity(STATE_RUNNING, "cachepg: refreshing a cached result");
 	PG_TRY();
 	{
-		keep = cachepg_refresh(hash, &why);
+		keep = cachepg_refresh(hash, on_write, &why);
 		PopActiveSnapshot();
 		CommitTransactionCommand();
 		if (!keep)
@@ -370,7 +385,10 @@ cachepg_worker_main(Datum arg)
 	SpinLockAcquire(&worker_shared->mutex);
 	dbid = w->dbid;
 	if (OidIsValid(dbid) && w->pid == 0)
+	{
 		w->pid = MyProcPid;
+		w->latch = MyLatch;
+	}
 	else
 		dbid = InvalidOid;		/* the slot was given up on, or reused */
 	SpinLockRelease(&worker_shared->mutex);
@@ -398,7 +416,7 @@ cachepg_worker_main(Datum arg)
 			if (OidIsValid(req.relid))
 				watch_in_own_transaction(req.relid);
 			else
-				refresh_in_own_transaction(req.hash);
+				refresh_in_own_transaction(req.hash, req.on_write);
 			continue;
 		}
 		idle++;

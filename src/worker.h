@@ -9,7 +9,7 @@
 extern Size cachepg_worker_shmem_size(void);
 extern void cachepg_worker_startup(void);
 extern void cachepg_request_watch(Oid relid);
-extern void cachepg_request_refresh(uint64 hash);
+extern void cachepg_request_refresh(uint64 hash, bool on_write);
 extern void cachepg_register_reclaimer(void);
 extern void cachepg_worker_counts(uint64 *done, uint64 *failed);
 
