@@ -47,6 +47,7 @@ double		cachepg_refresh_ahead = 0.1;
 bool		cachepg_refresh_on_write = false;
 int			cachepg_refresh_budget = 100;
 int			cachepg_max_workers = 4;
+int			cachepg_test_refresh_delay_ms = 0;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -162,6 +163,10 @@ _PG_init(void)
 							"For testing only: wait this long between a writer's commit becoming visible and the release of its marks.",
 							NULL, &cachepg_test_delay_release_ms, 0, 0, 60000,
 							PGC_SUSET, GUC_UNIT_MS | GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
+	DefineCustomIntVariable("cachepg.test_refresh_delay_ms",
+							"For testing only: the background worker waits this long before each refresh.",
+							NULL, &cachepg_test_refresh_delay_ms, 0, 0, 60000,
+							PGC_SIGHUP, GUC_UNIT_MS | GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
 	DefineCustomIntVariable("cachepg.test_store_lock",
 							"For testing only: before storing a result, wait for the shared advisory lock with this key (0: off).",
 							NULL, &cachepg_test_store_lock, 0, 0, INT_MAX,

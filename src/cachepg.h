@@ -27,5 +27,6 @@ extern double cachepg_refresh_ahead;
 extern bool cachepg_refresh_on_write;
 extern int	cachepg_refresh_budget;
 extern int	cachepg_max_workers;
+extern int	cachepg_test_refresh_delay_ms;
 
 #endif

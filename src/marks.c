@@ -968,6 +968,20 @@ cachepg_slot_want_refresh(int32 slot, uint64 hash)
 	pg_atomic_write_u64(&w->refresh[i], hash);
 }
 
+/* Whether an entry is registered with this table for a refresh after writes. */
+bool
+cachepg_slot_refresh_pending(int32 slot, uint64 hash)
+{
+	int			i;
+
+	if (slot <= CACHEPG_GLOBAL_SLOT || slot >= wshared->maxslots)
+		return false;
+	for (i = 0; i < REFRESH_PER_TABLE; i++)
+		if (pg_atomic_read_u64(&wslots[slot].refresh[i]) == hash)
+			return true;
+	return false;
+}
+
 /*
  * A write to the table of slot ended (its marks are released, its commit
  * visible): ask for the registered entries to be recomputed.  Takes only a

@@ -353,6 +353,30 @@ count_tables(const char *data, int32 n, int stat)
 }
 
 /*
+ * Whether an entry waits, registered with one of its tables, for the end
+ * of a write to be recomputed (cachepg.refresh_on_write): then a reader or
+ * the reclaimer that finds it stale leaves it to the worker.
+ */
+static bool
+refresh_pending(const CacheEntryInfo *info, const char *blob)
+{
+	const BlobHeader *h = (const BlobHeader *) blob;
+	int32		i;
+
+	if (!(info->flags & ENTRY_REFRESH_ON_WRITE))
+		return false;
+	for (i = 0; i < h->nmarks; i++)
+	{
+		CacheMark	m = mark_at(blob + h->markoff, i);
+
+		if ((m.kind == MARK_TABLE || m.kind == MARK_UNKEYED) &&
+			cachepg_slot_refresh_pending(m.slot, info->hash))
+			return true;
+	}
+	return false;
+}
+
+/*
  * The entry of key if this caller may be served it now (a copy of its
  * bytes, *stored its row shape, *info its metadata), else NULL: absent,
  * expired (past its ttl, and past both its stale window and this caller's
@@ -407,7 +431,8 @@ valid_entry(CacheKey *key, TupleDesc *stored, int32 *slotno, CacheEntryInfo *inf
 		!layout_unchanged(*stored, blob + h->typeoff, h->typelen) ||
 		(recheck = cachepg_deps_permitted(checks, blob + h->depoff + h->deplen)) == RECHECK_STALE)
 	{
-		cachepg_remove_hash(key->hash);
+		if (!refresh_pending(info, blob))
+			cachepg_remove_hash(key->hash);
 		pfree(blob);
 		return NULL;
 	}
@@ -1849,15 +1874,14 @@ entry_dead(const CacheEntryInfo *info, const char *blob, Size size, void *arg)
 }
 
 /*
- * For the reclaimer: dead, and no refresh after a write will want it (the
- * worker replaces or drops those).
+ * For the reclaimer: dead, and not waiting for a refresh after a write
+ * (the worker replaces or drops those).
  */
 static bool
 entry_reclaimable(const CacheEntryInfo *info, const char *blob, Size size,
 				  void *arg)
 {
-	return !(info->flags & ENTRY_REFRESH_ON_WRITE) &&
-		entry_dead(info, blob, size, arg);
+	return entry_dead(info, blob, size, arg) && !refresh_pending(info, blob);
 }
 
 /*

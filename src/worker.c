@@ -336,6 +336,12 @@ refresh_in_own_transaction(uint64 hash, bool on_write)
 	const char *why = NULL;
 	bool		keep;
 
+	if (cachepg_test_refresh_delay_ms > 0)
+	{
+		(void) WaitLatch(MyLatch, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 cachepg_test_refresh_delay_ms, PG_WAIT_EXTENSION);
+		CHECK_FOR_INTERRUPTS();
+	}
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
