@@ -385,7 +385,8 @@ refresh_pending(const CacheEntryInfo *info, const char *blob)
  * snapshot may see.
  */
 static char *
-valid_entry(CacheKey *key, TupleDesc *stored, int32 *slotno, CacheEntryInfo *info)
+valid_entry(CacheKey *key, TupleDesc *stored, int32 *slotno, CacheEntryInfo *info,
+			bool *stale_hit)
 {
 	TimestampTz now = GetCurrentTimestamp();
 	Size		size;
@@ -407,6 +408,7 @@ valid_entry(CacheKey *key, TupleDesc *stored, int32 *slotno, CacheEntryInfo *inf
 		pfree(blob);
 		return NULL;
 	}
+	*stale_hit = info->expires != 0 && info->expires <= now;
 	h = (BlobHeader *) blob;
 	if (h->keylen != (uint32) key->buf.len ||
 		memcmp(blob + BLOB_KEYOFF, key->buf.data, key->buf.len) != 0 ||
@@ -486,7 +488,8 @@ serve_hit(CacheCall *call, CacheKey *key)
 	int32		slotno;
 	TupleDesc	stored;
 	CacheEntryInfo info;
-	char	   *blob = valid_entry(key, &stored, &slotno, &info);
+	bool		stale_hit;
+	char	   *blob = valid_entry(key, &stored, &slotno, &info, &stale_hit);
 	BlobHeader *h = (BlobHeader *) blob;
 	TimestampTz now;
 	bool		first_hit;
@@ -513,7 +516,7 @@ serve_hit(CacheCall *call, CacheKey *key)
 	count_tables(blob + h->markoff, h->nmarks, SLOT_HITS);
 	first_hit = cachepg_served(slotno, key->hash) == 0;
 	now = GetCurrentTimestamp();
-	if (info.expires != 0 && info.expires <= now)
+	if (stale_hit)
 	{
 		cachepg_count(CC_STALE_HITS, 1);
 		if (cachepg_claim_refresh(slotno, key->hash, now, false, 0))
@@ -1674,11 +1677,12 @@ cachepg_explain(PG_FUNCTION_ARGS)
 			TupleDesc	shape;
 			int32		slotno;
 			CacheEntryInfo info;
+			bool		stale_hit;
 			char	   *blob;
 
 			cachepg_build_key(&key, forms[i], call.sql, call.sqllen,
 							  call.params, call.nparams, true);
-			blob = valid_entry(&key, &shape, &slotno, &info);
+			blob = valid_entry(&key, &shape, &slotno, &info, &stale_hit);
 			if (blob != NULL)
 			{
 				stored = true;
