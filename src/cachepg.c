@@ -18,6 +18,7 @@
 #include "deps.h"
 #include "ddl.h"
 #include "flight.h"
+#include "key.h"
 #include "marks.h"
 #include "twophase.h"
 #include "watch.h"
@@ -60,7 +61,7 @@ side_size(void)
 {
 	return add_size(add_size(add_size(cachepg_marks_shmem_size(), cachepg_twophase_shmem_size()),
 							 cachepg_worker_shmem_size()),
-					cachepg_flight_shmem_size());
+					add_size(cachepg_flight_shmem_size(), cachepg_key_shmem_size()));
 }
 
 static void
@@ -70,6 +71,7 @@ cachepg_shmem_request(void)
 		prev_shmem_request_hook();
 	cachepg_marks_request();
 	cachepg_flight_request();
+	cachepg_key_request();
 	/* the table state and the worker queue come out of cachepg.memory too */
 	RequestAddinShmemSpace(side_size());
 	cachepg_store_request((Size) cachepg_memory_kb * 1024 -
@@ -86,6 +88,7 @@ cachepg_shmem_startup(void)
 	cachepg_twophase_startup();
 	cachepg_worker_startup();
 	cachepg_flight_startup();
+	cachepg_key_startup();
 }
 
 void

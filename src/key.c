@@ -9,6 +9,13 @@
  * change parsing or output.  They are read from their C globals on every
  * call; their bytes and hash are rebuilt only when one of them changed.  The
  * hash is only a hint: a hit always compares the full key bytes.
+ *
+ * Contexts are interned: their bytes (about 150) live once in a shared
+ * table, and a key holds only (slot, generation), 8 bytes.  A slot is
+ * given to another context only under the table's lock and with a new
+ * generation, so equal references always mean equal contexts; the
+ * entries of a replaced context can no longer be asked for, and the
+ * reclaimer frees them.  A context too large for a slot is kept inline.
  */
 #include "postgres.h"
 
@@ -34,6 +41,11 @@
 #include "utils/rls.h"
 #include "utils/xml.h"
 
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "utils/timestamp.h"
+
+#include "cachepg.h"
 #include "key.h"
 
 #define KEY_SEED UINT64CONST(0x63616368657067)
@@ -78,12 +90,164 @@ typedef struct Context
 	Oid			path[CONTEXT_PATH_MAX];
 } Context;
 
-/* The last context seen, its bytes in the key and their hash. */
+/* The last context seen, its bytes, their hash and its interned place. */
 static Context last_context;
 static char *last_strs[CONTEXT_NSTRS];
 static StringInfoData last_bytes;
 static uint64 last_hash;
 static bool last_valid = false;
+static int32 last_slot = -1;	/* -1: not interned (yet) */
+static uint32 last_gen;
+
+/*
+ * The shared table of interned contexts: one slot per 8 entry slots
+ * (distinct contexts are far fewer than entries), within bounds.
+ */
+#define CONTEXT_SLOTS Min(Max(cachepg_max_entries / 8, 64), 4096)
+#define CONTEXT_MAX 240			/* larger contexts stay inline in keys */
+#define CONTEXT_PROBES 8
+
+/* How a key holds its context, after the form. */
+#define KEY_CONTEXT_INTERNED (-1)	/* then slot, generation */
+#define KEY_CONTEXT_INLINE (-2)		/* then the bytes */
+
+typedef struct ContextSlot
+{
+	pg_atomic_uint32 gen;		/* moves when the slot gets another context */
+	uint32		len;			/* 0: free */
+	uint64		hash;
+	pg_atomic_uint64 used;		/* last interned by a backend */
+	char		bytes[CONTEXT_MAX];
+} ContextSlot;
+
+static ContextSlot *contexts = NULL;
+static LWLock *contexts_lock = NULL;
+
+Size
+cachepg_key_shmem_size(void)
+{
+	return mul_size(sizeof(ContextSlot), CONTEXT_SLOTS);
+}
+
+/* shmem_request_hook: the table's lock (the memory is counted by the caller). */
+void
+cachepg_key_request(void)
+{
+	RequestNamedLWLockTranche("cachepg_contexts", 1);
+}
+
+void
+cachepg_key_startup(void)
+{
+	bool		found;
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	contexts = ShmemInitStruct("cachepg_contexts", cachepg_key_shmem_size(), &found);
+	if (!found)
+	{
+		int			i;
+
+		memset(contexts, 0, cachepg_key_shmem_size());
+		for (i = 0; i < CONTEXT_SLOTS; i++)
+		{
+			pg_atomic_init_u32(&contexts[i].gen, 1);
+			pg_atomic_init_u64(&contexts[i].used, 0);
+		}
+	}
+	LWLockRelease(AddinShmemInitLock);
+	contexts_lock = &(GetNamedLWLockTranche("cachepg_contexts"))->lock;
+}
+
+/* The slot holding these context bytes, or -1; caller holds the lock. */
+static int32
+context_find(const char *bytes, int len, uint64 hash)
+{
+	int			i;
+
+	for (i = 0; i < CONTEXT_PROBES; i++)
+	{
+		int32		s = (int32) ((hash + i) % CONTEXT_SLOTS);
+
+		if (contexts[s].len == (uint32) len && contexts[s].hash == hash &&
+			memcmp(contexts[s].bytes, bytes, len) == 0)
+			return s;
+	}
+	return -1;
+}
+
+/*
+ * Intern the last context seen: find its slot, or give it a free one or
+ * the least recently interned of its probe sequence (a new generation).
+ * Sets last_slot and last_gen; -1 when it cannot be interned.
+ */
+static void
+context_intern(void)
+{
+	uint64		now = (uint64) GetCurrentTimestamp();
+	int32		s;
+
+	last_slot = -1;
+	if (contexts == NULL || last_bytes.len > CONTEXT_MAX)
+		return;
+	LWLockAcquire(contexts_lock, LW_SHARED);
+	s = context_find(last_bytes.data, last_bytes.len, last_hash);
+	if (s >= 0)
+		last_gen = pg_atomic_read_u32(&contexts[s].gen);
+	LWLockRelease(contexts_lock);
+	if (s < 0)
+	{
+		LWLockAcquire(contexts_lock, LW_EXCLUSIVE);
+		s = context_find(last_bytes.data, last_bytes.len, last_hash);
+		if (s < 0)
+		{
+			int			i;
+
+			for (i = 0; i < CONTEXT_PROBES; i++)
+			{
+				int32		c = (int32) ((last_hash + i) % CONTEXT_SLOTS);
+
+				if (contexts[c].len == 0)
+				{
+					s = c;
+					break;
+				}
+				if (s < 0 || pg_atomic_read_u64(&contexts[c].used) <
+					pg_atomic_read_u64(&contexts[s].used))
+					s = c;
+			}
+			if (contexts[s].len != 0)
+				pg_atomic_fetch_add_u32(&contexts[s].gen, 1);
+			memcpy(contexts[s].bytes, last_bytes.data, last_bytes.len);
+			contexts[s].len = last_bytes.len;
+			contexts[s].hash = last_hash;
+		}
+		last_gen = pg_atomic_read_u32(&contexts[s].gen);
+		LWLockRelease(contexts_lock);
+	}
+	pg_atomic_write_u64(&contexts[s].used, now);
+	last_slot = s;
+}
+
+/* Append the last context to a key: a reference to it, or its bytes. */
+static void
+put_last_context(StringInfo buf)
+{
+	if (last_slot >= 0 && pg_atomic_read_u32(&contexts[last_slot].gen) != last_gen)
+		last_slot = -1;			/* its slot went to another context */
+	if (last_slot < 0)
+		context_intern();
+	if (last_slot >= 0)
+	{
+		put_int(buf, KEY_CONTEXT_INTERNED);
+		put_int(buf, last_slot);
+		put_int(buf, (int32) last_gen);
+	}
+	else
+	{
+		put_int(buf, KEY_CONTEXT_INLINE);
+		appendBinaryStringInfo(buf, last_bytes.data, last_bytes.len);
+	}
+}
 
 /* timezone_abbreviations has no exported C global: find its variable once */
 static char **tz_abbrev_var = NULL;
@@ -183,11 +347,17 @@ put_context(StringInfo buf)
 
 	if (!read_context(&c, strs))
 	{
-		/* a search path too long to remember: build it every time */
-		int			start = buf->len;
+		/* a search path too long to remember: built every time, inline */
+		StringInfoData tmp;
+		uint64		h;
 
-		serialize_context(buf, &c, strs);
-		return cachepg_hash(buf->data + start, buf->len - start);
+		initStringInfo(&tmp);
+		serialize_context(&tmp, &c, strs);
+		h = cachepg_hash(tmp.data, tmp.len);
+		put_int(buf, KEY_CONTEXT_INLINE);
+		appendBinaryStringInfo(buf, tmp.data, tmp.len);
+		pfree(tmp.data);
+		return h;
 	}
 	if (last_valid && memcmp(&c, &last_context, sizeof(c)) == 0)
 	{
@@ -196,7 +366,7 @@ put_context(StringInfo buf)
 				break;
 		if (i == CONTEXT_NSTRS)
 		{
-			appendBinaryStringInfo(buf, last_bytes.data, last_bytes.len);
+			put_last_context(buf);
 			return last_hash;
 		}
 	}
@@ -223,7 +393,8 @@ put_context(StringInfo buf)
 	last_context = c;
 	last_hash = cachepg_hash(last_bytes.data, last_bytes.len);
 	last_valid = true;
-	appendBinaryStringInfo(buf, last_bytes.data, last_bytes.len);
+	last_slot = -1;
+	put_last_context(buf);
 	return last_hash;
 }
 
@@ -384,7 +555,8 @@ add_setting(KeyCaller *c, const char *name, char *value)
 /*
  * Decode a full key: form, database, role, the settings that reproduce its
  * context (search_path as the schema names of its resolved path), the query
- * text and the parameters.  False when a schema of its path is gone.
+ * text and the parameters.  False when its interned context was replaced
+ * or a schema of its path is gone.
  */
 bool
 cachepg_key_decode(const char *key, int keylen, KeyCaller *c)
@@ -401,7 +573,10 @@ cachepg_key_decode(const char *key, int keylen, KeyCaller *c)
 		"lc_monetary", "lc_numeric", "lc_time", "default_text_search_config",
 		"timezone_abbreviations"
 	};
-	KeyReader	r = {key, keylen, 0};
+	KeyReader	kr = {key, keylen, 0};
+	KeyReader	r;
+	char	   *ctx;
+	int32		mode;
 	StringInfoData path;
 	int32		ints[lengthof(((Context *) NULL)->ints)];
 	int32		npath;
@@ -411,7 +586,34 @@ cachepg_key_decode(const char *key, int keylen, KeyCaller *c)
 	StaticAssertStmt(lengthof(int_settings) == lengthof(ints),
 					 "every context integer needs a setting");
 	memset(c, 0, sizeof(*c));
-	c->form = get_int(&r);
+	c->form = get_int(&kr);
+	mode = get_int(&kr);
+	if (mode == KEY_CONTEXT_INTERNED)
+	{
+		int32		slot = get_int(&kr);
+		uint32		gen = (uint32) get_int(&kr);
+		int			len = -1;
+
+		if (slot < 0 || slot >= CONTEXT_SLOTS)
+			elog(ERROR, "cachepg: stored key has a bad context");
+		ctx = palloc(CONTEXT_MAX);
+		LWLockAcquire(contexts_lock, LW_SHARED);
+		if (pg_atomic_read_u32(&contexts[slot].gen) == gen)
+		{
+			len = contexts[slot].len;
+			memcpy(ctx, contexts[slot].bytes, len);
+		}
+		LWLockRelease(contexts_lock);
+		if (len < 0)
+			return false;		/* its context was replaced */
+		r.data = ctx;
+		r.len = len;
+		r.pos = 0;
+	}
+	else if (mode == KEY_CONTEXT_INLINE)
+		r = kr;
+	else
+		elog(ERROR, "cachepg: stored key has a bad context");
 	c->database = (Oid) get_int(&r);
 	c->user = (Oid) get_int(&r);
 	npath = get_int(&r);
@@ -444,7 +646,10 @@ cachepg_key_decode(const char *key, int keylen, KeyCaller *c)
 			add_setting(c, str_settings[i], v);
 	}
 
-	/* the query text, then the parameters */
+	/* the query text, then the parameters, after the context */
+	if (mode == KEY_CONTEXT_INLINE)
+		kr = r;
+	r = kr;
 	c->sqllen = get_int(&r);
 	c->sql = pnstrdup(get_bytes(&r, c->sqllen), c->sqllen);
 	c->nparams = get_int(&r);
@@ -488,4 +693,23 @@ cachepg_key_decode(const char *key, int keylen, KeyCaller *c)
 			p->value = CStringGetDatum(get_str(&r));
 	}
 	return true;
+}
+
+/*
+ * Whether a stored key's context can still be asked for: an interned
+ * context whose slot went to another context cannot.  Lock-free (the
+ * reclaimer calls it under a store lock).
+ */
+bool
+cachepg_key_context_live(const char *key, int keylen)
+{
+	int32		v[4];
+
+	if (keylen < (int) sizeof(v))
+		return true;
+	memcpy(v, key, sizeof(v));
+	if (v[1] != KEY_CONTEXT_INTERNED || v[2] < 0 || v[2] >= CONTEXT_SLOTS ||
+		contexts == NULL)
+		return true;
+	return pg_atomic_read_u32(&contexts[v[2]].gen) == (uint32) v[3];
 }

@@ -24,8 +24,9 @@ typedef struct CacheParam
 } CacheParam;
 
 /*
- * The full key bytes, laid out as [form, database, role, settings]
- * [query text][parameters]; the last two parts are contiguous so that
+ * The full key bytes, laid out as [form, context: a reference to the
+ * interned database, role and settings, or their bytes][query text]
+ * [parameters]; the last two parts are contiguous so that
  * cache_invalidate can match "this query, any role and setting".
  */
 typedef struct CacheKey
@@ -57,6 +58,10 @@ typedef struct KeyCaller
 extern void cachepg_build_key(CacheKey *key, int form, const char *sql,
 							  int sqllen, const CacheParam *params,
 							  int nparams, bool with_context);
+extern Size cachepg_key_shmem_size(void);
+extern void cachepg_key_request(void);
+extern void cachepg_key_startup(void);
+extern bool cachepg_key_context_live(const char *key, int keylen);
 extern bool cachepg_key_decode(const char *key, int keylen, KeyCaller *c);
 extern uint64 cachepg_hash(const char *data, int len);
 

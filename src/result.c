@@ -2,8 +2,9 @@
  * result.c
  *		Rows <-> bytes.
  *
- * A serialized result is a small header (column count, row count), one
- * description per column (type, typmod, name) and the rows as MinimalTuples,
+ * A serialized result is a small header (column count, bytes of column
+ * descriptions, row count), one description per column (type, typmod, name
+ * length, name: 9 bytes plus the name) and the rows as MinimalTuples,
  * each at a MAXALIGN'd offset so a copy of the bytes can be read in place.
  * Values are made self-contained before they are stored: TOAST pointers and
  * expanded objects are replaced by their flat values (compressed inline
@@ -31,25 +32,22 @@
 typedef struct RowsHeader
 {
 	uint32		natts;
-	uint32		pad;
+	uint32		colslen;		/* bytes of column descriptions */
 	uint64		nrows;
 } RowsHeader;
 
-typedef struct ColumnInfo
-{
-	Oid			typid;
-	int32		typmod;
-	NameData	name;
-} ColumnInfo;
+/* A column description: type, typmod, name length, then the name's bytes. */
+#define COLUMN_FIXED (sizeof(Oid) + sizeof(int32) + 1)
 
-#define ROWS_START(natts) \
-	(MAXALIGN(sizeof(RowsHeader)) + MAXALIGN((natts) * sizeof(ColumnInfo)))
+#define ROWS_START(h) \
+	(MAXALIGN(sizeof(RowsHeader)) + MAXALIGN((h)->colslen))
 
 /* Start a result of shape desc at the (MAXALIGN'd) end of buf. */
 void
 cachepg_result_begin(ResultWriter *w, StringInfo buf, TupleDesc desc, Size limit)
 {
 	RowsHeader	h = {0};
+	int			start;
 	int			i;
 
 	w->buf = buf;
@@ -66,19 +64,21 @@ cachepg_result_begin(ResultWriter *w, StringInfo buf, TupleDesc desc, Size limit
 	appendBinaryStringInfo(buf, (char *) &h, sizeof(h));
 	while (buf->len % MAXIMUM_ALIGNOF)
 		appendStringInfoChar(buf, '\0');
+	start = buf->len;
 	for (i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
-		ColumnInfo	c;
+		uint8		namelen = (uint8) strnlen(NameStr(att->attname), NAMEDATALEN - 1);
 
-		memset(&c, 0, sizeof(c));
-		c.typid = att->atttypid;
-		c.typmod = att->atttypmod;
-		namestrcpy(&c.name, NameStr(att->attname));
-		appendBinaryStringInfo(buf, (char *) &c, sizeof(c));
+		appendBinaryStringInfo(buf, (char *) &att->atttypid, sizeof(Oid));
+		appendBinaryStringInfo(buf, (char *) &att->atttypmod, sizeof(int32));
+		appendBinaryStringInfo(buf, (char *) &namelen, 1);
+		appendBinaryStringInfo(buf, NameStr(att->attname), namelen);
 	}
+	((RowsHeader *) (buf->data + w->hdr))->colslen = buf->len - start;
 	while (buf->len % MAXIMUM_ALIGNOF)
 		appendStringInfoChar(buf, '\0');
+	w->rows = buf->len;
 	if ((Size) buf->len > limit)
 		w->too_large = true;
 }
@@ -138,12 +138,13 @@ cachepg_result_add(ResultWriter *w, Datum *values, bool *nulls)
 Size
 cachepg_result_row_bytes(const ResultWriter *w)
 {
-	return w->buf->len - (w->hdr + ROWS_START(w->desc->natts));
+	return w->rowbytes;
 }
 
 void
 cachepg_result_end(ResultWriter *w)
 {
+	w->rowbytes = w->buf->len - w->rows;
 	if (!w->too_large)
 		((RowsHeader *) (w->buf->data + w->hdr))->nrows = w->nrows;
 	MemoryContextDelete(w->rowcxt);
@@ -257,20 +258,30 @@ desc_cache_reset(void)
 
 /* Build the shape from the column descriptions; NULL if a type is gone. */
 static TupleDesc
-build_desc(const ColumnInfo *c, int natts)
+build_desc(const char *c, int natts)
 {
 	TupleDesc	desc = CreateTemplateTupleDesc(natts);
 	int			i;
 
 	for (i = 0; i < natts; i++)
 	{
-		if (!SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(c[i].typid)))
+		Oid			typid;
+		int32		typmod;
+		uint8		namelen;
+		NameData	name;
+
+		memcpy(&typid, c, sizeof(Oid));
+		memcpy(&typmod, c + sizeof(Oid), sizeof(int32));
+		namelen = (uint8) c[sizeof(Oid) + sizeof(int32)];
+		memset(&name, 0, sizeof(name));
+		memcpy(NameStr(name), c + COLUMN_FIXED, Min(namelen, NAMEDATALEN - 1));
+		c += COLUMN_FIXED + namelen;
+		if (!SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(typid)))
 		{
 			FreeTupleDesc(desc);
 			return NULL;
 		}
-		TupleDescInitEntry(desc, i + 1, NameStr(c[i].name), c[i].typid,
-						   c[i].typmod, 0);
+		TupleDescInitEntry(desc, i + 1, NameStr(name), typid, typmod, 0);
 	}
 	return desc;
 }
@@ -285,7 +296,7 @@ cachepg_result_desc(const char *rows, bool *stale)
 {
 	const RowsHeader *h = (const RowsHeader *) rows;
 	const char *cols = rows + MAXALIGN(sizeof(RowsHeader));
-	Size		len = h->natts * sizeof(ColumnInfo);
+	Size		len = h->colslen;
 	DescCacheEntry *e;
 	MemoryContext old;
 	TupleDesc	desc;
@@ -307,7 +318,7 @@ cachepg_result_desc(const char *rows, bool *stale)
 	}
 
 	/* built here (catalog lookups allocate), kept as a copy */
-	desc = build_desc((const ColumnInfo *) cols, h->natts);
+	desc = build_desc(cols, h->natts);
 	if (desc == NULL)
 	{
 		*stale = true;
@@ -416,7 +427,7 @@ cachepg_result_to_store(const char *rows, TupleDesc stored, TupleDesc caller,
 						const AttrNumber *map, Tuplestorestate *ts)
 {
 	const RowsHeader *h = (const RowsHeader *) rows;
-	const char *p = rows + ROWS_START(h->natts);
+	const char *p = rows + ROWS_START(h);
 	TupleTableSlot *slot = MakeSingleTupleTableSlot(stored, &TTSOpsMinimalTuple);
 	Datum	   *values = NULL;
 	bool	   *nulls = NULL;
@@ -465,7 +476,7 @@ Datum
 cachepg_result_first_datum(const char *rows, TupleDesc stored, bool *isnull)
 {
 	const RowsHeader *h = (const RowsHeader *) rows;
-	MinimalTuple mt = (MinimalTuple) (rows + ROWS_START(h->natts));
+	MinimalTuple mt = (MinimalTuple) (rows + ROWS_START(h));
 	HeapTupleData tup;
 
 	if (h->nrows == 0)

@@ -16,6 +16,8 @@ typedef struct ResultWriter
 	Size		limit;			/* max total buf->len */
 	bool		too_large;
 	int			hdr;			/* offset of the rows header in buf */
+	int			rows;			/* offset of the first row */
+	Size		rowbytes;		/* bytes of rows, once ended */
 	uint64		nrows;
 	TupleDesc	desc;
 	MemoryContext rowcxt;

@@ -1874,6 +1874,7 @@ entry_dead(const CacheEntryInfo *info, const char *blob, Size size, void *arg)
 	const BlobHeader *h = (const BlobHeader *) blob;
 
 	return !keygens_current(h, info->sqlhash, info->qhash) ||
+		!cachepg_key_context_live(blob + BLOB_KEYOFF, h->keylen) ||
 		!marks_current(blob + h->markoff, h->nmarks);
 }
 
