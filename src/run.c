@@ -331,10 +331,10 @@ marks_seen_by(const char *data, int32 n, Snapshot snapshot)
  * global generation instead).
  */
 static bool
-keygens_current(const BlobHeader *h, uint64 sqlhash, uint64 qhash)
+keygens_current(const BlobHeader *h, uint16 kg_sql, uint16 kg_q)
 {
-	return cachepg_keygen(sqlhash) == h->keygen_sql &&
-		cachepg_keygen(qhash) == h->keygen_q;
+	return cachepg_keygen(kg_sql) == h->keygen_sql &&
+		cachepg_keygen(kg_q) == h->keygen_q;
 }
 
 /* Count one event for every table an entry's marks name (cache_tables). */
@@ -426,7 +426,8 @@ valid_entry(CacheKey *key, TupleDesc *stored, int32 *slotno, CacheEntryInfo *inf
 		return NULL;
 	}
 	/* locks first, then the generations, then the privileges */
-	if (!keygens_current(h, key->sqlhash, key->qhash) ||
+	if (!keygens_current(h, cachepg_keygen_bucket(key->sqlhash),
+						 cachepg_keygen_bucket(key->qhash)) ||
 		cachepg_deps_lock(blob + h->depoff, &checks) == RECHECK_STALE ||
 		!marks_current(blob + h->markoff, h->nmarks) ||
 		(*stored = cachepg_result_desc(blob + h->rowoff, &stale)) == NULL ||
@@ -857,8 +858,8 @@ load_plan(Load *ld)
 		ld->global_ok = cachepg_read_mark(MARK_TABLE, CACHEPG_GLOBAL_SLOT, &ld->global);
 		ld->dbglobal_ok = cachepg_read_mark(MARK_NAME, cachepg_db_mark(false), &ld->dbglobal);
 		ld->dbnames_ok = cachepg_read_mark(MARK_NAME, cachepg_db_mark(true), &ld->dbnames);
-		ld->keygen_sql = cachepg_keygen(ld->key->sqlhash);
-		ld->keygen_q = cachepg_keygen(ld->key->qhash);
+		ld->keygen_sql = cachepg_keygen(cachepg_keygen_bucket(ld->key->sqlhash));
+		ld->keygen_q = cachepg_keygen(cachepg_keygen_bucket(ld->key->qhash));
 		AcceptInvalidationMessages();
 	}
 
@@ -1293,7 +1294,8 @@ load_check(Load *ld)
 	if (!names_ok ||
 		!marks_current(blob->data + hdr->markoff, hdr->nmarks) ||
 		!cachepg_mark_current(&ld->dbnames) ||
-		!keygens_current(hdr, ld->key->sqlhash, ld->key->qhash) ||
+		!keygens_current(hdr, cachepg_keygen_bucket(ld->key->sqlhash),
+						 cachepg_keygen_bucket(ld->key->qhash)) ||
 		!xact_may_store() || reanalyses != ld->reanalyses_before)
 	{
 		/*
@@ -1316,9 +1318,10 @@ load_store(Load *ld)
 	CacheEntryInfo info;
 
 	memcpy(ld->blob.data, hdr, sizeof(*hdr));
+	memset(&info, 0, sizeof(info));
 	info.hash = ld->key->hash;
-	info.sqlhash = ld->key->sqlhash;
-	info.qhash = ld->key->qhash;
+	info.kg_sql = cachepg_keygen_bucket(ld->key->sqlhash);
+	info.kg_q = cachepg_keygen_bucket(ld->key->qhash);
 	info.dbid = MyDatabaseId;
 	info.roleid = GetUserId();
 	info.form = ld->call->form;
@@ -1562,7 +1565,8 @@ invalidate_match(const CacheEntryInfo *info, const char *blob, Size size,
 
 	if (info->dbid != MyDatabaseId)
 		return false;
-	if (m->with_params ? info->qhash != m->key.qhash : info->sqlhash != m->key.sqlhash)
+	if (m->with_params ? info->kg_q != cachepg_keygen_bucket(m->key.qhash) :
+		info->kg_sql != cachepg_keygen_bucket(m->key.sqlhash))
 		return false;
 	return have == len &&
 		memcmp(blob + BLOB_KEYOFF + h->sqloff, m->key.buf.data + m->key.sqloff, len) == 0;
@@ -1873,7 +1877,7 @@ entry_dead(const CacheEntryInfo *info, const char *blob, Size size, void *arg)
 {
 	const BlobHeader *h = (const BlobHeader *) blob;
 
-	return !keygens_current(h, info->sqlhash, info->qhash) ||
+	return !keygens_current(h, info->kg_sql, info->kg_q) ||
 		!cachepg_key_context_live(blob + BLOB_KEYOFF, h->keylen) ||
 		!marks_current(blob + h->markoff, h->nmarks);
 }

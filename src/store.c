@@ -45,12 +45,12 @@
 #define CACHEPG_MAX_EVICTIONS_PER_STORE 64
 
 /*
- * cache_invalidate() generations, one per bucket of query-text hashes: an
- * entry records those of its text and of its text and parameters when its
- * load begins and is served only while they are unchanged.  Texts sharing
- * a bucket are invalidated together, which only costs a reload.
+ * cache_invalidate() generations (CACHEPG_KEYGENS), one per bucket of
+ * query-text hashes: an entry records those of its text and of its text
+ * and parameters when its load begins and is served only while they are
+ * unchanged.  Texts sharing a bucket are invalidated together, which only
+ * costs a reload.
  */
-#define CACHEPG_KEYGENS 1024
 
 /*
  * The frequency sketch: 64-byte blocks of 128 4-bit counters; a key has one
@@ -71,8 +71,9 @@ typedef struct CacheSlot
 	int32		next;			/* next slot in bucket chain or free list */
 	bool		in_use;			/* linked into a bucket chain */
 	pg_atomic_uint32 usage;		/* CLOCK reference bit */
-	pg_atomic_uint64 hits;
-	pg_atomic_uint64 refresh_at;	/* when a refresh was last asked for */
+	pg_atomic_uint32 hits;
+	pg_atomic_uint32 refresh_at;	/* when a refresh was last asked for, in
+									 * seconds since the region was made */
 } CacheSlot;
 
 typedef struct CacheShared
@@ -95,6 +96,7 @@ typedef struct CacheShared
 	pg_atomic_uint64 sketch_lookups;
 	pg_atomic_uint32 sketch_aging;	/* 1 while one backend halves it */
 	pg_atomic_uint64 sweep_hand;	/* next slot the reclaimer looks at */
+	TimestampTz base_time;		/* when the region was made */
 	Size		max_blob;		/* the largest blob the arena can ever hold */
 	pg_atomic_uint64 keygens[CACHEPG_KEYGENS];
 } CacheShared;
@@ -244,6 +246,7 @@ cachepg_store_startup(void)
 		pg_atomic_init_u64(&shared->sketch_lookups, 0);
 		pg_atomic_init_u32(&shared->sketch_aging, 0);
 		pg_atomic_init_u64(&shared->sweep_hand, 0);
+		shared->base_time = GetCurrentTimestamp();
 		for (i = 0; i < CACHEPG_KEYGENS; i++)
 			pg_atomic_init_u64(&shared->keygens[i], 1);
 		memset(sketch, 0, sketch_size());
@@ -253,8 +256,8 @@ cachepg_store_startup(void)
 			slots[i].blob = InvalidDsaPointer;
 			slots[i].next = (i + 1 < shared->nslots) ? i + 1 : -1;
 			pg_atomic_init_u32(&slots[i].usage, 0);
-			pg_atomic_init_u64(&slots[i].hits, 0);
-			pg_atomic_init_u64(&slots[i].refresh_at, 0);
+			pg_atomic_init_u32(&slots[i].hits, 0);
+			pg_atomic_init_u32(&slots[i].refresh_at, 0);
 		}
 		shared->freehead = 0;
 		for (i = 0; i <= (int) shared->bucket_mask; i++)
@@ -304,9 +307,9 @@ cachepg_store_max_size(void)
 
 /* The cache_invalidate() generation of a text (or text + parameters) hash. */
 uint64
-cachepg_keygen(uint64 hash)
+cachepg_keygen(uint16 bucket)
 {
-	return pg_atomic_read_u64(&shared->keygens[hash % CACHEPG_KEYGENS]);
+	return pg_atomic_read_u64(&shared->keygens[bucket % CACHEPG_KEYGENS]);
 }
 
 void
@@ -742,8 +745,8 @@ cachepg_lookup_any(uint64 hash, Size *size, CacheEntryInfo *info)
 	return copy;
 }
 
-/* A refresh asked for this long ago and not done is asked for again. */
-#define REFRESH_RETRY_USECS (5 * USECS_PER_SEC)
+/* A refresh asked for this many seconds ago and not done is asked for again. */
+#define REFRESH_RETRY_S 5
 
 /*
  * Whether the caller that was just served the entry in slotno should ask
@@ -757,7 +760,8 @@ cachepg_claim_refresh(int32 slotno, uint64 hash, TimestampTz now, bool ahead,
 {
 	CacheSlot  *slot = &slots[slotno];
 	CacheEntryInfo info = slot->info;	/* read without a lock: re-checked */
-	uint64		last;
+	uint32		last;
+	uint32		nows = (uint32) ((now - shared->base_time) / USECS_PER_SEC) + 1;
 
 	if (info.hash != hash || info.expires == 0)
 		return false;
@@ -770,10 +774,10 @@ cachepg_claim_refresh(int32 slotno, uint64 hash, TimestampTz now, bool ahead,
 		if (fraction <= 0 || now < info.expires - window)
 			return false;
 	}
-	last = pg_atomic_read_u64(&slot->refresh_at);
-	if (last != 0 && now - (TimestampTz) last < REFRESH_RETRY_USECS)
+	last = pg_atomic_read_u32(&slot->refresh_at);
+	if (last != 0 && nows - last < REFRESH_RETRY_S)
 		return false;
-	return pg_atomic_compare_exchange_u64(&slot->refresh_at, &last, (uint64) now) &&
+	return pg_atomic_compare_exchange_u32(&slot->refresh_at, &last, nows) &&
 		slot->info.hash == hash;
 }
 
@@ -787,7 +791,7 @@ uint64
 cachepg_served(int32 slotno, uint64 hash)
 {
 	if (slots[slotno].info.hash == hash)
-		return pg_atomic_fetch_add_u64(&slots[slotno].hits, 1);
+		return pg_atomic_fetch_add_u32(&slots[slotno].hits, 1);
 	return 1;
 }
 
@@ -839,8 +843,8 @@ cachepg_insert(const CacheEntryInfo *info, const char *blob, Size size,
 	slots[s].size = (uint32) size;
 	slots[s].payload = (uint32) payload;
 	pg_atomic_write_u32(&slots[s].usage, 0);
-	pg_atomic_write_u64(&slots[s].hits, 0);
-	pg_atomic_write_u64(&slots[s].refresh_at, 0);
+	pg_atomic_write_u32(&slots[s].hits, 0);
+	pg_atomic_write_u32(&slots[s].refresh_at, 0);
 	pg_atomic_add_fetch_u64(&shared->bytes, size);
 	pg_atomic_add_fetch_u64(&shared->payload, payload);
 	pg_atomic_add_fetch_u64(&shared->entries, 1);
@@ -954,7 +958,8 @@ cachepg_sweep(int32 count, TimestampTz now, cachepg_match_fn stale, void *arg)
 		if (dead)
 		{
 			slot_release(s);
-			cachepg_count(expired ? CC_EXPIRATIONS : CC_INVALIDATIONS, 1);
+			if (expired)
+				cachepg_count(CC_EXPIRATIONS, 1);
 			freed++;
 		}
 	}
@@ -995,7 +1000,7 @@ cachepg_snapshot_entries(bool with_blobs)
 		{
 			v->info = slot->info;
 			v->created = slot->created;
-			v->hits = pg_atomic_read_u64(&slot->hits);
+			v->hits = pg_atomic_read_u32(&slot->hits);
 			v->size = slot->size;
 			v->blobcopy = NULL;
 			if (with_blobs)

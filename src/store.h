@@ -46,18 +46,27 @@ typedef enum CacheCounter
 typedef struct CacheEntryInfo
 {
 	uint64		hash;			/* hash of the full key */
-	uint64		sqlhash;		/* hash of the query text alone */
-	uint64		qhash;			/* hash of query text + parameters */
+	TimestampTz expires;		/* 0: never */
 	Oid			dbid;
 	Oid			roleid;
-	int			form;
 	uint32		showlen;		/* leading blob bytes the views need */
-	TimestampTz expires;		/* 0: never */
 	int32		ttl_s;			/* the ttl it was stored with, 0: none */
 	int32		stale_s;		/* served this long past expires, refreshing */
 	uint32		load_ms;		/* how long computing it took */
-	uint32		flags;			/* ENTRY_* */
+	uint16		kg_sql;			/* cache_invalidate() generation buckets of */
+	uint16		kg_q;			/* its text and of its text + parameters */
+	uint8		form;
+	uint8		flags;			/* ENTRY_* */
 } CacheEntryInfo;
+
+/* cache_invalidate() generations: one per bucket of query-text hashes */
+#define CACHEPG_KEYGENS 1024
+
+static inline uint16
+cachepg_keygen_bucket(uint64 hash)
+{
+	return (uint16) (hash % CACHEPG_KEYGENS);
+}
 
 /* Recomputed in the background after a write invalidates it. */
 #define ENTRY_REFRESH_ON_WRITE 0x01
@@ -96,7 +105,7 @@ extern bool cachepg_insert(const CacheEntryInfo *info, const char *blob,
 						   Size size, Size payload);
 extern uint64 cachepg_metadata_bytes(void);
 extern Size cachepg_store_max_size(void);
-extern uint64 cachepg_keygen(uint64 hash);
+extern uint64 cachepg_keygen(uint16 bucket);
 extern void cachepg_keygen_bump(uint64 hash);
 extern void cachepg_remove_hash(uint64 hash);
 
