@@ -14,7 +14,12 @@
  * A load registers only at the top level: a backend that is loading runs
  * any nested call without waiting, since a condition-variable sleep is
  * invisible to the deadlock detector (two loaders each waiting for the
- * other's key would hang).  Every other wait ends at a deadline.  A load
+ * other's key would hang).  For the same reason a waiter stops waiting as
+ * soon as it sees its loader wait for a heavyweight lock: the waiter may
+ * hold a lock that a third session queues for, ahead of the loader (a
+ * reader in a transaction, an ALTER TABLE behind it, the loader behind
+ * that), and then only running the query itself ends the wait.  Every
+ * other wait ends at a deadline.  A load
  * that ends in any way (stored, not storable, error, cancel, FATAL, exit)
  * ends its flight and wakes its waiters; a crash reinitialises shared
  * memory.
@@ -25,6 +30,7 @@
 #include "pgstat.h"
 #include "storage/condition_variable.h"
 #include "storage/ipc.h"
+#include "storage/lock.h"
 #include "storage/lwlock.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
@@ -33,12 +39,13 @@
 #include "flight.h"
 
 #define FLIGHT_PARTITIONS 16
+#define FLIGHT_POLL_MS 20
 
 typedef struct Flight
 {
 	pg_atomic_uint64 hash;		/* key being loaded, 0: none */
-	uint32		seq;			/* loads ended; under the hash's lock */
-	int32		outcome;		/* FlightOutcome of the last one */
+	pg_atomic_uint64 ended;		/* loads ended << 2 | FlightOutcome of the
+								 * last one, written at once */
 	ConditionVariable cv;
 } Flight;
 
@@ -84,8 +91,7 @@ cachepg_flight_startup(void)
 		for (i = 0; i < flights->nslots; i++)
 		{
 			pg_atomic_init_u64(&flights->slots[i].hash, 0);
-			flights->slots[i].seq = 0;
-			flights->slots[i].outcome = FLIGHT_FAILED;
+			pg_atomic_init_u64(&flights->slots[i].ended, FLIGHT_FAILED);
 			ConditionVariableInit(&flights->slots[i].cv);
 		}
 	}
@@ -140,7 +146,7 @@ cachepg_flight_begin(uint64 hash, FlightWait *w)
 		if (pg_atomic_read_u64(&flights->slots[i].hash) == h)
 		{
 			w->loader = i;
-			w->seq = flights->slots[i].seq;
+			w->seq = pg_atomic_read_u64(&flights->slots[i].ended) >> 2;
 			w->hash = h;
 			LWLockRelease(lock);
 			return FLIGHT_WAITER;
@@ -159,15 +165,29 @@ cachepg_flight_begin(uint64 hash, FlightWait *w)
 static bool
 flight_ended(FlightWait *w, FlightOutcome *outcome)
 {
-	Flight	   *f = &flights->slots[w->loader];
-	bool		ended;
+	uint64		ended = pg_atomic_read_u64(&flights->slots[w->loader].ended);
+	uint64		seq = ended >> 2;
 
-	LWLockAcquire(flight_lock(w->hash), LW_SHARED);
-	ended = f->seq != w->seq;
-	if (ended)
-		*outcome = (f->seq == w->seq + 1) ? (FlightOutcome) f->outcome : FLIGHT_FAILED;
-	LWLockRelease(flight_lock(w->hash));
-	return ended;
+	if (seq == w->seq)
+		return false;
+	*outcome = (seq == w->seq + 1) ? (FlightOutcome) (ended & 3) : FLIGHT_FAILED;
+	return true;
+}
+
+/*
+ * Whether the backend of flight slot i waits for a heavyweight lock other
+ * than an advisory one (a query that takes advisory locks is volatile, so
+ * never stored: its loader keeps nobody waiting; cachepg.test_store_lock
+ * holds a loader on one).
+ */
+static bool
+loader_waits_for_lock(int i)
+{
+	PGPROC	   *proc = &ProcGlobal->allProcs[i];
+	LOCK	   *lock = proc->waitLock;
+
+	/* read without a lock: a hint, checked again at the next wake-up */
+	return lock != NULL && lock->tag.locktag_type != LOCKTAG_ADVISORY;
 }
 
 /*
@@ -188,12 +208,14 @@ cachepg_flight_wait(FlightWait *w, TimestampTz deadline)
 		if (flight_ended(w, &outcome))
 			break;
 		ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
-		if (ms <= 0)
+		if (ms <= 0 || loader_waits_for_lock(w->loader))
 		{
 			outcome = FLIGHT_TIMED_OUT;
 			break;
 		}
-		(void) ConditionVariableTimedSleep(&f->cv, ms, PG_WAIT_EXTENSION);
+		/* wake up now and then to see whether the loader waits for a lock */
+		(void) ConditionVariableTimedSleep(&f->cv, Min(ms, FLIGHT_POLL_MS),
+										   PG_WAIT_EXTENSION);
 	}
 	ConditionVariableCancelSleep();
 	return outcome;
@@ -211,8 +233,8 @@ cachepg_flight_end(FlightOutcome outcome)
 	f = &flights->slots[MyProc->pgprocno];
 	lock = flight_lock(my_hash);
 	LWLockAcquire(lock, LW_EXCLUSIVE);
-	f->outcome = outcome;
-	f->seq++;
+	pg_atomic_write_u64(&f->ended,
+						(((pg_atomic_read_u64(&f->ended) >> 2) + 1) << 2) | (uint64) outcome);
 	pg_atomic_write_u64(&f->hash, 0);
 	LWLockRelease(lock);
 	my_hash = 0;

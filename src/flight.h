@@ -28,7 +28,7 @@ typedef enum FlightRole
 typedef struct FlightWait
 {
 	int			loader;			/* its flight slot */
-	uint32		seq;			/* its slot's sequence when found */
+	uint64		seq;			/* loads its slot had ended when found */
 	uint64		hash;
 } FlightWait;
 

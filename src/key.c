@@ -672,7 +672,12 @@ cachepg_key_decode(const char *key, int keylen, KeyCaller *c)
 			continue;
 		get_typlenbyval(p->type, &typlen, &typbyval);
 		if (typbyval)
-			p->value = fetch_att(get_bytes(&r, typlen), true, typlen);
+		{
+			Datum		aligned = 0;	/* fetch_att reads an aligned value */
+
+			memcpy(&aligned, get_bytes(&r, typlen), typlen);
+			p->value = fetch_att(&aligned, true, typlen);
+		}
 		else if (typlen > 0)
 		{
 			char	   *v = palloc(typlen);

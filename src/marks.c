@@ -367,6 +367,8 @@ slot_assign(const WatchKey *key)
 		wshared->nslots++;
 	wslots[s].dbid = key->dbid;
 	wslots[s].relid = key->relid;
+	for (i = 0; i < REFRESH_PER_TABLE; i++)
+		pg_atomic_write_u64(&wslots[s].refresh[i], 0);
 	set_dropped(s, false);
 	bump(s);
 	e->slot = s;
@@ -968,18 +970,13 @@ cachepg_slot_want_refresh(int32 slot, uint64 hash)
 	pg_atomic_write_u64(&w->refresh[i], hash);
 }
 
-/* Whether an entry is registered with this table for a refresh after writes. */
+/* Whether a transaction is writing the table of this slot now. */
 bool
-cachepg_slot_refresh_pending(int32 slot, uint64 hash)
+cachepg_slot_written_now(int32 slot)
 {
-	int			i;
-
 	if (slot <= CACHEPG_GLOBAL_SLOT || slot >= wshared->maxslots)
 		return false;
-	for (i = 0; i < REFRESH_PER_TABLE; i++)
-		if (pg_atomic_read_u64(&wslots[slot].refresh[i]) == hash)
-			return true;
-	return false;
+	return pg_atomic_read_u32(&wslots[slot].marks[MARK_TABLE].inflight) > 0;
 }
 
 /*
@@ -1005,12 +1002,7 @@ drain_refresh(int32 slot)
 		}
 }
 
-/*
- * End of a writer: bump again, record a committed XID, drop the count;
- * then the entries registered for a refresh after writes to its table
- * are asked for (after the release: their load sees no writer in flight
- * and takes its snapshot after this commit).
- */
+/* End of a writer: bump again, record a committed XID, drop the count. */
 static void
 release_mark(MarkId id, uint64 fxid)
 {
@@ -1020,8 +1012,6 @@ release_mark(MarkId id, uint64 fxid)
 		raise_last_xid(m, fxid);
 	bump_mark(m);
 	pg_atomic_fetch_sub_u32(&m->inflight, 1);
-	if (MARK_ID_KIND(id) == MARK_TABLE && MARK_ID_INDEX(id) != CACHEPG_GLOBAL_SLOT)
-		drain_refresh(MARK_ID_INDEX(id));
 }
 
 /* Release marks a prepared transaction held (twophase.c). */
@@ -1034,12 +1024,25 @@ cachepg_marks_release(const uint32 *ids, int n, uint64 fxid)
 		release_mark(ids[i], fxid);
 }
 
-/* Release every mark this transaction holds whose kind is kind, or all (-1). */
+/*
+ * Release every mark this transaction holds whose kind is kind, or all
+ * (-1).  Releasing all ends the transaction's writes: then the entries
+ * registered with the tables it wrote are asked to be recomputed
+ * (cachepg.refresh_on_write), once every mark is released, so their load
+ * sees no writer of this transaction in flight and takes its snapshot
+ * after the commit.  (Prepared transactions, released by
+ * cachepg_marks_release, ask for none.)
+ */
+#define DRAIN_BATCH 64
+
 static void
 release_xact_marks(int kind, uint64 fxid)
 {
 	HASH_SEQ_STATUS st;
 	MarkId	   *id;
+	int32		tables[DRAIN_BATCH];
+	int			ntables = 0;
+	int			i;
 
 	if (xact_nmarks == 0)
 		return;
@@ -1048,9 +1051,14 @@ release_xact_marks(int kind, uint64 fxid)
 		if (kind < 0 || MARK_ID_KIND(*id) == kind)
 		{
 			release_mark(*id, fxid);
+			if (kind < 0 && MARK_ID_KIND(*id) == MARK_TABLE &&
+				MARK_ID_INDEX(*id) != CACHEPG_GLOBAL_SLOT && ntables < DRAIN_BATCH)
+				tables[ntables++] = MARK_ID_INDEX(*id);
 			hash_search(xact_marks, id, HASH_REMOVE, NULL);
 			xact_nmarks--;
 		}
+	for (i = 0; i < ntables; i++)
+		drain_refresh(tables[i]);
 }
 
 /* Forget the rows counted: a new transaction counts anew. */

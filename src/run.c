@@ -75,6 +75,7 @@ typedef struct CacheCall
 	bool		ttl_explicit;
 	int			stale_s;		/* cachepg.stale_while_revalidate to record */
 	uint32		entry_flags;	/* ENTRY_* to record */
+	bool		refresh;		/* a background refresh: rows go nowhere */
 	CacheParam *params;
 	Oid		   *argtypes;
 	int			nparams;
@@ -224,7 +225,8 @@ collect_call(FunctionCallInfo fcinfo, int form, int first, CacheCall *call)
 	}
 	collect_params(fcinfo, first + 2, call);
 	call->stale_s = cachepg_stale_while_revalidate;
-	call->entry_flags = cachepg_refresh_on_write ? ENTRY_REFRESH_ON_WRITE : 0;
+	call->entry_flags = (cachepg_refresh_on_write ? ENTRY_REFRESH_ON_WRITE : 0) |
+		(call->ttl_explicit ? ENTRY_TTL_EXPLICIT : 0);
 }
 
 /*
@@ -353,9 +355,11 @@ count_tables(const char *data, int32 n, int stat)
 }
 
 /*
- * Whether an entry waits, registered with one of its tables, for the end
- * of a write to be recomputed (cachepg.refresh_on_write): then a reader or
- * the reclaimer that finds it stale leaves it to the worker.
+ * Whether an entry to be recomputed after writes (cachepg.refresh_on_write)
+ * may be waiting for the end of one: a table it read is being written now.
+ * A reader or the reclaimer that finds it stale then leaves it for the
+ * worker, which the writer's end asks for it (a reader that comes after
+ * that end may drop it and load the result itself).
  */
 static bool
 refresh_pending(const CacheEntryInfo *info, const char *blob)
@@ -370,7 +374,7 @@ refresh_pending(const CacheEntryInfo *info, const char *blob)
 		CacheMark	m = mark_at(blob + h->markoff, i);
 
 		if ((m.kind == MARK_TABLE || m.kind == MARK_UNKEYED) &&
-			cachepg_slot_refresh_pending(m.slot, info->hash))
+			cachepg_slot_written_now(m.slot))
 			return true;
 	}
 	return false;
@@ -520,11 +524,11 @@ serve_hit(CacheCall *call, CacheKey *key)
 	if (stale_hit)
 	{
 		cachepg_count(CC_STALE_HITS, 1);
-		if (cachepg_claim_refresh(slotno, key->hash, now, false, 0))
+		if (cachepg_claim_refresh(slotno, &info, now, false, 0))
 			cachepg_request_refresh(key->hash, false);
 	}
 	else if (info.expires != 0 && cachepg_refresh_ahead > 0 &&
-			 cachepg_claim_refresh(slotno, key->hash, now, true, cachepg_refresh_ahead))
+			 cachepg_claim_refresh(slotno, &info, now, true, cachepg_refresh_ahead))
 		cachepg_request_refresh(key->hash, false);
 	/* read since stored: worth recomputing after a write to its tables */
 	if ((info.flags & ENTRY_REFRESH_ON_WRITE) && first_hit)
@@ -1376,6 +1380,12 @@ load(CacheCall *call, CacheKey *key, CheckRecorder *checks, bool loader)
 	/* a result that will not be stored keeps nobody waiting */
 	if (!ld.store && loader)
 		cachepg_flight_end(FLIGHT_NOT_STORED);
+	if (!ld.store && call->refresh)
+	{
+		/* a refresh runs a query only to store its result */
+		SPI_finish();
+		return false;
+	}
 	/* nothing to note for a result that will not be stored (nor an outer one) */
 	if (!ld.store && (checks->prev == NULL || checks->prev->paused))
 		checks->paused = true;
@@ -1444,7 +1454,12 @@ wait_for_loader(CacheCall *call, CacheKey *key, bool *loader)
 	FlightWait	w;
 
 	*loader = false;
-	if (load_depth > 0)
+	/*
+	 * A transaction that has written stores nothing (so need not keep
+	 * others waiting) and holds locks others may queue for: it runs the
+	 * query itself.
+	 */
+	if (load_depth > 0 || TransactionIdIsValid(GetTopTransactionIdIfAny()))
 		return false;
 	for (;;)
 	{
@@ -1805,21 +1820,28 @@ cachepg_refresh(uint64 hash, bool on_write, const char **why)
 	int			save_sec;
 	int			nest;
 	bool		same;
+	bool		stored = false;
 	FlightWait	w;
 	FlightRole	role;
 	ListCell   *lc1,
 			   *lc2;
 
 	*why = NULL;
-	if (blob == NULL || info.dbid != MyDatabaseId)
-		return true;			/* gone, or replaced meanwhile */
+	if (blob == NULL || info.dbid != MyDatabaseId || !cachepg_enabled)
+		return true;			/* gone, or replaced meanwhile; or off */
 	h = (BlobHeader *) blob;
 	if (h->flags & BLOB_OPTED_IN)
 		return true;			/* stored at the caller's risk: not refreshed */
-	if (on_write && !entry_dead(&info, blob, size, NULL))
+	if (entry_dead(&info, blob, size, NULL) != on_write)
 	{
-		/* a write to its table spared it (other keys): wait for the next */
-		want_refresh(blob, hash);
+		/*
+		 * A refresh before or past expiry of an entry a write or DDL made
+		 * stale: its next caller loads it (its query may mean something
+		 * else now).  After a write that spared it (other keys): it waits
+		 * for the next one.
+		 */
+		if (on_write)
+			want_refresh(blob, hash);
 		return true;
 	}
 	if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(info.roleid)))
@@ -1829,7 +1851,7 @@ cachepg_refresh(uint64 hash, bool on_write, const char **why)
 	}
 	if (!cachepg_key_decode(blob + BLOB_KEYOFF, h->keylen, &kc))
 	{
-		*why = "a schema of its search_path was dropped";
+		*why = "its settings context was replaced, or a schema of its search_path was dropped";
 		return false;
 	}
 
@@ -1840,6 +1862,10 @@ cachepg_refresh(uint64 hash, bool on_write, const char **why)
 		(void) set_config_option((char *) lfirst(lc1), (char *) lfirst(lc2),
 								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 								 true, 0, false);
+	/* the worker's own opt-in never applies to someone else's entry */
+	(void) set_config_option("cachepg.store_uncacheable", "off",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
 
 	memset(&call, 0, sizeof(call));
 	call.form = kc.form;
@@ -1849,9 +1875,10 @@ cachepg_refresh(uint64 hash, bool on_write, const char **why)
 	call.argtypes = kc.argtypes;
 	call.nparams = kc.nparams;
 	call.ttl = info.ttl_s;
-	call.ttl_explicit = true;	/* it was stored: its ttl allowed it */
+	call.ttl_explicit = (info.flags & ENTRY_TTL_EXPLICIT) != 0;
 	call.stale_s = info.stale_s;
 	call.entry_flags = info.flags;
+	call.refresh = true;
 	call.cxt = CurrentMemoryContext;
 	cachepg_build_key(&key, call.form, call.sql, call.sqllen, call.params,
 					  call.nparams, true);
@@ -1862,8 +1889,11 @@ cachepg_refresh(uint64 hash, bool on_write, const char **why)
 	else if ((role = cachepg_flight_begin(hash, &w)) != FLIGHT_WAITER)
 	{
 		/* (a caller loading it already: nothing to do) */
-		if (run_query(&call, &key, role == FLIGHT_LOADER))
+		stored = run_query(&call, &key, role == FLIGHT_LOADER);
+		if (stored)
 			cachepg_count(CC_REFRESHES, 1);
+		else if (on_write)
+			want_refresh(blob, hash);	/* a write raced it: try after the next */
 	}
 
 	AtEOXact_GUC(true, nest);

@@ -749,36 +749,40 @@ cachepg_lookup_any(uint64 hash, Size *size, CacheEntryInfo *info)
 #define REFRESH_RETRY_S 5
 
 /*
- * Whether the caller that was just served the entry in slotno should ask
- * for its refresh: it is stale, or (ahead) within the last fraction of its
- * ttl, or closer to expiry than twice its load time; and no refresh was
- * asked for it lately.  One caller wins the claim.
+ * Whether the caller that was just served the entry in slotno (info, as
+ * cachepg_lookup copied it) should ask for its refresh: it is stale, or
+ * (ahead) within the last fraction of its ttl, or closer to expiry than
+ * twice its load time; and no refresh was asked for it lately.  One caller
+ * wins the claim.
  */
 bool
-cachepg_claim_refresh(int32 slotno, uint64 hash, TimestampTz now, bool ahead,
-					  double fraction)
+cachepg_claim_refresh(int32 slotno, const CacheEntryInfo *info, TimestampTz now,
+					  bool ahead, double fraction)
 {
 	CacheSlot  *slot = &slots[slotno];
-	CacheEntryInfo info = slot->info;	/* read without a lock: re-checked */
 	uint32		last;
 	uint32		nows = (uint32) ((now - shared->base_time) / USECS_PER_SEC) + 1;
 
-	if (info.hash != hash || info.expires == 0)
+	if (info->expires == 0)
 		return false;
 	if (ahead)
 	{
-		int64		window = (int64) (fraction * info.ttl_s * USECS_PER_SEC);
+		int64		window = (int64) (fraction * info->ttl_s * USECS_PER_SEC);
 
-		window = Max(window, (int64) info.load_ms * 2000);
-		window = Min(window, (int64) info.ttl_s * USECS_PER_SEC / 2);
-		if (fraction <= 0 || now < info.expires - window)
+		window = Max(window, (int64) info->load_ms * 2000);
+		window = Min(window, (int64) info->ttl_s * USECS_PER_SEC / 2);
+		if (fraction <= 0 || now < info->expires - window)
 			return false;
 	}
+	/*
+	 * Claimed without a lock: if the slot was reused meanwhile, the claim
+	 * lands on another entry and at worst delays its own refresh.
+	 */
 	last = pg_atomic_read_u32(&slot->refresh_at);
 	if (last != 0 && nows - last < REFRESH_RETRY_S)
 		return false;
 	return pg_atomic_compare_exchange_u32(&slot->refresh_at, &last, nows) &&
-		slot->info.hash == hash;
+		slot->info.hash == info->hash;
 }
 
 /*
@@ -947,11 +951,18 @@ cachepg_sweep(int32 count, TimestampTz now, cachepg_match_fn stale, void *arg)
 			continue;
 		hash = slot->info.hash;
 		lock = lock_of(hash);
-		if (!LWLockConditionalAcquire(lock, LW_EXCLUSIVE))
+		/* judged under a shared lock; unlinked under an exclusive one */
+		if (!LWLockConditionalAcquire(lock, LW_SHARED))
 			continue;
 		dead = slot->in_use && slot->info.hash == hash &&
 			((expired = is_expired(slot, now)) ||
 			 stale(&slot->info, dsa_get_address(a, slot->blob), slot->size, arg));
+		LWLockRelease(lock);
+		if (!dead || !LWLockConditionalAcquire(lock, LW_EXCLUSIVE))
+			continue;
+		/* the same entry still (a new one would have another hash or blob) */
+		dead = slot->in_use && slot->info.hash == hash &&
+			(expired || stale(&slot->info, dsa_get_address(a, slot->blob), slot->size, arg));
 		if (dead)
 			chain_unlink(s);
 		LWLockRelease(lock);

@@ -70,6 +70,8 @@ cachepg_keygen_bucket(uint64 hash)
 
 /* Recomputed in the background after a write invalidates it. */
 #define ENTRY_REFRESH_ON_WRITE 0x01
+/* Stored under a ttl the caller gave (a refresh keeps its storing rules). */
+#define ENTRY_TTL_EXPLICIT 0x02
 
 /* One row of the cache_entries view. */
 typedef struct CacheEntryView
@@ -98,8 +100,8 @@ extern void cachepg_usage(uint64 *entries, uint64 *bytes, uint64 *capacity,
 extern char *cachepg_lookup(uint64 hash, TimestampTz now, Size *size,
 							 int32 *slotno, CacheEntryInfo *info);
 extern char *cachepg_lookup_any(uint64 hash, Size *size, CacheEntryInfo *info);
-extern bool cachepg_claim_refresh(int32 slotno, uint64 hash, TimestampTz now,
-								  bool ahead, double fraction);
+extern bool cachepg_claim_refresh(int32 slotno, const CacheEntryInfo *info,
+								  TimestampTz now, bool ahead, double fraction);
 extern uint64 cachepg_served(int32 slotno, uint64 hash);
 extern bool cachepg_insert(const CacheEntryInfo *info, const char *blob,
 						   Size size, Size payload);

@@ -42,6 +42,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/timeout.h"
 #include "utils/timestamp.h"
 
 #include "cachepg.h"
@@ -51,6 +52,9 @@
 #include "worker.h"
 
 #define MAX_REQUESTS 256
+
+/* A refresh running longer than this is cancelled (and its entry dropped). */
+#define REFRESH_TIMEOUT_MS (60 * 1000)
 
 /* A table to watch (relid) or an entry to refresh (hash, relid invalid). */
 typedef struct WorkRequest
@@ -144,7 +148,16 @@ request(Oid relid, uint64 hash, bool on_write)
 	if (worker_shared == NULL || !IsUnderPostmaster)
 		return;
 	SpinLockAcquire(&worker_shared->mutex);
-	if (!OidIsValid(relid))
+	for (i = 0; i < worker_shared->nrequests; i++)
+		if (worker_shared->requests[i].dbid == MyDatabaseId &&
+			worker_shared->requests[i].relid == relid &&
+			worker_shared->requests[i].hash == hash)
+		{
+			/* one refresh serves both kinds: it recomputes if either wants it */
+			worker_shared->requests[i].on_write &= on_write;
+			queued = true;
+		}
+	if (!queued && !OidIsValid(relid))
 	{
 		double		rate = cachepg_refresh_budget;
 		double		elapsed = (double) (now - worker_shared->tokens_at) / USECS_PER_SEC;
@@ -159,11 +172,6 @@ request(Oid relid, uint64 hash, bool on_write)
 		}
 		worker_shared->tokens -= 1;
 	}
-	for (i = 0; i < worker_shared->nrequests; i++)
-		if (worker_shared->requests[i].dbid == MyDatabaseId &&
-			worker_shared->requests[i].relid == relid &&
-			worker_shared->requests[i].hash == hash)
-			queued = true;
 	if (!queued)
 	{
 		int			at = worker_shared->nrequests;
@@ -325,6 +333,29 @@ watch_in_own_transaction(Oid relid)
 }
 
 /*
+ * An idle worker gives its slot up, unless a request for its database came
+ * (a requester that saw the slot taken only set this worker's latch).
+ */
+static bool
+give_up_slot(WorkerSlot *w, Oid dbid)
+{
+	bool		pending = false;
+	int			i;
+
+	SpinLockAcquire(&worker_shared->mutex);
+	for (i = 0; i < worker_shared->nrequests; i++)
+		if (worker_shared->requests[i].dbid == dbid)
+			pending = true;
+	if (!pending && w->pid == MyProcPid)
+	{
+		w->dbid = InvalidOid;
+		w->latch = NULL;
+	}
+	SpinLockRelease(&worker_shared->mutex);
+	return !pending;
+}
+
+/*
  * Refresh one entry in a transaction of its own.  A refresh that fails or
  * cannot be done drops the entry (so it is logged once) and never reaches
  * a caller: callers go on being served the entry until then, or miss.
@@ -344,13 +375,18 @@ refresh_in_own_transaction(uint64 hash, bool on_write)
 	}
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
+	/* a refresh only reads: a query that now writes fails */
+	XactReadOnly = true;
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "cachepg: refreshing a cached result");
 	PG_TRY();
 	{
+		enable_timeout_after(STATEMENT_TIMEOUT, REFRESH_TIMEOUT_MS);
 		keep = cachepg_refresh(hash, on_write, &why);
+		disable_timeout(STATEMENT_TIMEOUT, false);
 		PopActiveSnapshot();
-		CommitTransactionCommand();
+		/* what it stored is in shared memory: nothing to commit */
+		AbortCurrentTransaction();
 		if (!keep)
 		{
 			cachepg_remove_hash(hash);
@@ -364,6 +400,7 @@ refresh_in_own_transaction(uint64 hash, bool on_write)
 		ErrorData  *edata;
 
 		MemoryContextSwitchTo(cxt);
+		disable_timeout(STATEMENT_TIMEOUT, false);
 		edata = CopyErrorData();
 		FlushErrorState();
 		AbortCurrentTransaction();
@@ -406,7 +443,7 @@ cachepg_worker_main(Datum arg)
 	SetConfigOption("default_transaction_isolation", "read committed",
 					PGC_SUSET, PGC_S_OVERRIDE);
 
-	while (idle < 10)
+	for (;;)
 	{
 		WorkRequest req;
 
@@ -425,7 +462,8 @@ cachepg_worker_main(Datum arg)
 				refresh_in_own_transaction(req.hash, req.on_write);
 			continue;
 		}
-		idle++;
+		if (++idle >= 10 && give_up_slot(w, dbid))
+			break;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 100L, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
