@@ -11,7 +11,7 @@ ROUNDS=${2:-3}
 . ./lib.sh
 bench_start
 t=$(mktemp -d); chmod 755 "$t"
-Q="SELECT sum(length(md5(g::text))) FROM generate_series(1, 130000) g"
+Q="SELECT sum(length(md5(g::text))) FROM generate_series(1, 200000) g"
 psql_q -c "CREATE EXTENSION cachepg" >/dev/null
 # the query's own time, median of 5 direct runs
 own=$(for i in 1 2 3 4 5; do psql_q -At -c "\\timing on" -c "$Q" | awk '/^Time:/ {print $2}'; done | sort -n | sed -n 3p)
