@@ -18,7 +18,7 @@ bench_start
 t=$(mktemp -d); chmod 755 "$t"
 Q="SELECT sum(length(md5(g::text))) FROM generate_series(1, 30000) g"
 psql_q -c "CREATE EXTENSION cachepg" >/dev/null
-own=$(for i in 1 2 3 4 5; do psql_q -At -c "\\timing on" -c "$Q" | awk '/^Time:/ {print $2}'; done | sort -n | sed -n 3p)
+own=$(own_time "$Q")
 echo "query: $Q (own time ${own} ms), ttl 2 s, clients $CLIENTS, $SECS s per run"
 printf '%-6s %5s %9s %9s %9s %9s %7s %7s %9s\n' mode round median_ms p99_ms p999_ms max_ms misses stale refreshes
 for r in $(seq 1 "$ROUNDS"); do

@@ -44,3 +44,10 @@ pgbench_tps() {
         -f "$dir/$(basename "$1")" postgres 2>/dev/null |
         awk '/^tps = / { print int($3) }'
 }
+
+# own_time SQL -> the query's own time in ms (psql \timing), median of 5 runs
+own_time() {
+    for i in 1 2 3 4 5; do
+        psql_q -At -c "\\timing on" -c "$1" | awk '/^Time:/ {print $2}'
+    done | sort -n | sed -n 3p
+}

@@ -18,7 +18,7 @@ psql_q -c "CREATE EXTENSION cachepg" \
        -c "INSERT INTO t SELECT g, g FROM generate_series(1, 300000) g" \
        -c "SELECT cache_watch('t')" -c "VACUUM ANALYZE t" >/dev/null
 Q="SELECT sum(v) FROM t"
-own=$(for i in 1 2 3 4 5; do psql_q -At -c "\\timing on" -c "$Q" | awk '/^Time:/ {print $2}'; done | sort -n | sed -n 3p)
+own=$(own_time "$Q")
 echo "query: $Q (own time ${own} ms); a write every 200 ms; $READERS readers; $SECS s per run"
 cat > "$dir/w.sql" <<'SQL'
 \sleep 200 ms

@@ -13,8 +13,7 @@ bench_start
 t=$(mktemp -d); chmod 755 "$t"
 Q="SELECT sum(length(md5(g::text))) FROM generate_series(1, 200000) g"
 psql_q -c "CREATE EXTENSION cachepg" >/dev/null
-# the query's own time, median of 5 direct runs
-own=$(for i in 1 2 3 4 5; do psql_q -At -c "\\timing on" -c "$Q" | awk '/^Time:/ {print $2}'; done | sort -n | sed -n 3p)
+own=$(own_time "$Q")
 echo "query: $Q"
 echo "query's own time (median of 5 direct runs): ${own} ms; clients: $CLIENTS"
 printf '%-10s %5s %10s %12s %12s\n' mode round executions median_ms slowest_ms
