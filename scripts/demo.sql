@@ -42,3 +42,12 @@ SELECT cacheable, reason FROM cache_explain('SELECT name, now() FROM users WHERE
 CREATE TABLE IF NOT EXISTS users (id int);
 CREATE TABLE audit_log (id bigserial PRIMARY KEY, what text);
 SELECT stored FROM cache_explain('SELECT * FROM users WHERE id = $1', 42);
+\echo '--- past its ttl: served stale at once while a background worker recomputes it'
+SET cachepg.stale_while_revalidate = 30;
+SELECT * FROM cache_get_or_run('SELECT count(*) FROM users WHERE active', 1) AS t(n bigint);
+SELECT pg_sleep(1.2);
+\timing on
+SELECT * FROM cache_get_or_run('SELECT count(*) FROM users WHERE active', 1) AS t(n bigint);
+\timing off
+SELECT pg_sleep(0.5);
+SELECT stale_hits, refreshes, coalesced FROM cache_stats();
