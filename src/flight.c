@@ -15,11 +15,11 @@
  * any nested call without waiting, since a condition-variable sleep is
  * invisible to the deadlock detector (two loaders each waiting for the
  * other's key would hang).  For the same reason a waiter stops waiting as
- * soon as it sees its loader wait for a heavyweight lock: the waiter may
- * hold a lock that a third session queues for, ahead of the loader (a
- * reader in a transaction, an ALTER TABLE behind it, the loader behind
- * that), and then only running the query itself ends the wait.  Every
- * other wait ends at a deadline.  A load
+ * soon as it sees its loader wait for a heavyweight lock the waiter holds:
+ * a third session may queue for it between them (a reader in a
+ * transaction, an ALTER TABLE behind it, the loader behind that), and
+ * then only running the query itself ends the wait.  Every other wait
+ * ends at a deadline.  A load
  * that ends in any way (stored, not storable, error, cancel, FATAL, exit)
  * ends its flight and wakes its waiters; a crash reinitialises shared
  * memory.
@@ -175,19 +175,32 @@ flight_ended(FlightWait *w, FlightOutcome *outcome)
 }
 
 /*
- * Whether the backend of flight slot i waits for a heavyweight lock other
- * than an advisory one (a query that takes advisory locks is volatile, so
- * never stored: its loader keeps nobody waiting; cachepg.test_store_lock
- * holds a loader on one).
+ * Whether the backend of flight slot i waits for a heavyweight lock that
+ * this backend holds in some mode (then it may be queued behind a request
+ * that conflicts with ours, so that only our finishing lets it go on).
+ * Advisory locks do not count: a query that takes them is volatile, so
+ * never stored, and its loader keeps nobody waiting (cachepg.test_store_lock
+ * holds a loader on one).  A loader queued behind a lock this backend does
+ * not hold (DDL on a hot table) is waited for, up to the deadline.
  */
 static bool
-loader_waits_for_lock(int i)
+loader_waits_for_my_lock(int i)
 {
 	PGPROC	   *proc = &ProcGlobal->allProcs[i];
 	LOCK	   *lock = proc->waitLock;
+	LOCKTAG		tag;
+	LOCKMODE	mode;
 
 	/* read without a lock: a hint, checked again at the next wake-up */
-	return lock != NULL && lock->tag.locktag_type != LOCKTAG_ADVISORY;
+	if (lock == NULL)
+		return false;
+	memcpy(&tag, &lock->tag, sizeof(tag));
+	if (tag.locktag_type == LOCKTAG_ADVISORY || tag.locktag_lockmethodid != DEFAULT_LOCKMETHOD)
+		return false;
+	for (mode = AccessShareLock; mode <= MaxLockMode; mode++)
+		if (LockHeldByMe(&tag, mode))
+			return true;
+	return false;
 }
 
 /*
@@ -208,7 +221,7 @@ cachepg_flight_wait(FlightWait *w, TimestampTz deadline)
 		if (flight_ended(w, &outcome))
 			break;
 		ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
-		if (ms <= 0 || loader_waits_for_lock(w->loader))
+		if (ms <= 0 || loader_waits_for_my_lock(w->loader))
 		{
 			outcome = FLIGHT_TIMED_OUT;
 			break;

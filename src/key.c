@@ -11,15 +11,18 @@
  * hash is only a hint: a hit always compares the full key bytes.
  *
  * Contexts are interned: their bytes (about 150) live once in a shared
- * table, and a key holds only (slot, generation), 8 bytes.  A slot is
+ * table, and a key holds only (slot, generation), 12 bytes.  A slot is
  * given to another context only under the table's lock and with a new
- * generation, so equal references always mean equal contexts; the
- * entries of a replaced context can no longer be asked for, and the
- * reclaimer frees them.  A context too large for a slot is kept inline.
+ * generation from a 64-bit counter that never goes back, so equal
+ * references always mean equal contexts; the entries of a replaced
+ * context can no longer be asked for, and the reclaimer frees them.  A
+ * context too large for a slot, or whose probe window holds only contexts
+ * used in the last minute, is kept inline in the key instead.
  */
 #include "postgres.h"
 
 #include "access/gin.h"
+#include "access/xact.h"
 #include "access/tupmacs.h"
 #include "catalog/namespace.h"
 #include "common/hashfn.h"
@@ -96,8 +99,9 @@ static char *last_strs[CONTEXT_NSTRS];
 static StringInfoData last_bytes;
 static uint64 last_hash;
 static bool last_valid = false;
-static int32 last_slot = -1;	/* -1: not interned (yet) */
-static uint32 last_gen;
+static int32 last_slot = -1;	/* -1: not interned (yet, or inline) */
+static uint64 last_gen;
+static TimestampTz last_used = 0;	/* when this backend last said it uses it */
 
 /*
  * The shared table of interned contexts: one slot per 8 entry slots
@@ -106,6 +110,8 @@ static uint32 last_gen;
 #define CONTEXT_SLOTS Min(Max(cachepg_max_entries / 8, 64), 4096)
 #define CONTEXT_MAX 240			/* larger contexts stay inline in keys */
 #define CONTEXT_PROBES 8
+#define CONTEXT_KEEP_USECS (60 * USECS_PER_SEC)	/* used since: not replaced */
+#define CONTEXT_TOUCH_USECS USECS_PER_SEC	/* how often users say so */
 
 /* How a key holds its context, after the form. */
 #define KEY_CONTEXT_INTERNED (-1)	/* then slot, generation */
@@ -113,7 +119,7 @@ static uint32 last_gen;
 
 typedef struct ContextSlot
 {
-	pg_atomic_uint32 gen;		/* moves when the slot gets another context */
+	pg_atomic_uint64 gen;		/* moves when the slot gets another context */
 	uint32		len;			/* 0: free */
 	uint64		hash;
 	pg_atomic_uint64 used;		/* last interned by a backend */
@@ -121,12 +127,14 @@ typedef struct ContextSlot
 } ContextSlot;
 
 static ContextSlot *contexts = NULL;
+static pg_atomic_uint64 *contexts_gen = NULL;	/* the next generation */
 static LWLock *contexts_lock = NULL;
 
 Size
 cachepg_key_shmem_size(void)
 {
-	return mul_size(sizeof(ContextSlot), CONTEXT_SLOTS);
+	return add_size(MAXALIGN(sizeof(pg_atomic_uint64)),
+					mul_size(sizeof(ContextSlot), CONTEXT_SLOTS));
 }
 
 /* shmem_request_hook: the table's lock (the memory is counted by the caller). */
@@ -142,15 +150,17 @@ cachepg_key_startup(void)
 	bool		found;
 
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	contexts = ShmemInitStruct("cachepg_contexts", cachepg_key_shmem_size(), &found);
+	contexts_gen = ShmemInitStruct("cachepg_contexts", cachepg_key_shmem_size(), &found);
+	contexts = (ContextSlot *) ((char *) contexts_gen + MAXALIGN(sizeof(pg_atomic_uint64)));
 	if (!found)
 	{
 		int			i;
 
-		memset(contexts, 0, cachepg_key_shmem_size());
+		memset(contexts_gen, 0, cachepg_key_shmem_size());
+		pg_atomic_init_u64(contexts_gen, 1);
 		for (i = 0; i < CONTEXT_SLOTS; i++)
 		{
-			pg_atomic_init_u32(&contexts[i].gen, 1);
+			pg_atomic_init_u64(&contexts[i].gen, 0);
 			pg_atomic_init_u64(&contexts[i].used, 0);
 		}
 	}
@@ -177,13 +187,13 @@ context_find(const char *bytes, int len, uint64 hash)
 
 /*
  * Intern the last context seen: find its slot, or give it a free one or
- * the least recently interned of its probe sequence (a new generation).
- * Sets last_slot and last_gen; -1 when it cannot be interned.
+ * the least recently used of its probe window, unless that was used in
+ * the last minute (then the context stays inline: always correct).  Sets
+ * last_slot and last_gen; -1 when it is not interned.
  */
 static void
-context_intern(void)
+context_intern(TimestampTz now)
 {
-	uint64		now = (uint64) GetCurrentTimestamp();
 	int32		s;
 
 	last_slot = -1;
@@ -192,7 +202,10 @@ context_intern(void)
 	LWLockAcquire(contexts_lock, LW_SHARED);
 	s = context_find(last_bytes.data, last_bytes.len, last_hash);
 	if (s >= 0)
-		last_gen = pg_atomic_read_u32(&contexts[s].gen);
+	{
+		last_gen = pg_atomic_read_u64(&contexts[s].gen);
+		pg_atomic_write_u64(&contexts[s].used, (uint64) now);
+	}
 	LWLockRelease(contexts_lock);
 	if (s < 0)
 	{
@@ -215,32 +228,51 @@ context_intern(void)
 					pg_atomic_read_u64(&contexts[s].used))
 					s = c;
 			}
-			if (contexts[s].len != 0)
-				pg_atomic_fetch_add_u32(&contexts[s].gen, 1);
-			memcpy(contexts[s].bytes, last_bytes.data, last_bytes.len);
-			contexts[s].len = last_bytes.len;
-			contexts[s].hash = last_hash;
+			if (contexts[s].len != 0 &&
+				(TimestampTz) pg_atomic_read_u64(&contexts[s].used) > now - CONTEXT_KEEP_USECS)
+				s = -1;			/* every candidate is in use: stay inline */
+			else
+			{
+				pg_atomic_write_u64(&contexts[s].gen, pg_atomic_fetch_add_u64(contexts_gen, 1));
+				memcpy(contexts[s].bytes, last_bytes.data, last_bytes.len);
+				contexts[s].len = last_bytes.len;
+				contexts[s].hash = last_hash;
+			}
 		}
-		last_gen = pg_atomic_read_u32(&contexts[s].gen);
+		if (s >= 0)
+		{
+			last_gen = pg_atomic_read_u64(&contexts[s].gen);
+			pg_atomic_write_u64(&contexts[s].used, (uint64) now);
+		}
 		LWLockRelease(contexts_lock);
 	}
-	pg_atomic_write_u64(&contexts[s].used, now);
 	last_slot = s;
+	last_used = now;
 }
 
 /* Append the last context to a key: a reference to it, or its bytes. */
 static void
 put_last_context(StringInfo buf)
 {
-	if (last_slot >= 0 && pg_atomic_read_u32(&contexts[last_slot].gen) != last_gen)
+	TimestampTz now = GetCurrentStatementStartTimestamp();
+
+	if (last_slot >= 0 && pg_atomic_read_u64(&contexts[last_slot].gen) != last_gen)
 		last_slot = -1;			/* its slot went to another context */
-	if (last_slot < 0)
-		context_intern();
+	if (last_slot < 0 && now - last_used >= CONTEXT_TOUCH_USECS)
+		context_intern(now);	/* (an inline one is tried again each second) */
+	else if (last_slot >= 0 && now - last_used >= CONTEXT_TOUCH_USECS)
+	{
+		/* say it is in use, so that it is not the one replaced */
+		pg_atomic_write_u64(&contexts[last_slot].used, (uint64) now);
+		last_used = now;
+	}
 	if (last_slot >= 0)
 	{
+		uint64		gen = last_gen;
+
 		put_int(buf, KEY_CONTEXT_INTERNED);
 		put_int(buf, last_slot);
-		put_int(buf, (int32) last_gen);
+		appendBinaryStringInfo(buf, (char *) &gen, sizeof(gen));
 	}
 	else
 	{
@@ -394,6 +426,7 @@ put_context(StringInfo buf)
 	last_hash = cachepg_hash(last_bytes.data, last_bytes.len);
 	last_valid = true;
 	last_slot = -1;
+	last_used = 0;				/* intern it now */
 	put_last_context(buf);
 	return last_hash;
 }
@@ -591,14 +624,16 @@ cachepg_key_decode(const char *key, int keylen, KeyCaller *c)
 	if (mode == KEY_CONTEXT_INTERNED)
 	{
 		int32		slot = get_int(&kr);
-		uint32		gen = (uint32) get_int(&kr);
+		uint64		gen;
 		int			len = -1;
+
+		memcpy(&gen, get_bytes(&kr, sizeof(gen)), sizeof(gen));
 
 		if (slot < 0 || slot >= CONTEXT_SLOTS)
 			elog(ERROR, "cachepg: stored key has a bad context");
 		ctx = palloc(CONTEXT_MAX);
 		LWLockAcquire(contexts_lock, LW_SHARED);
-		if (pg_atomic_read_u32(&contexts[slot].gen) == gen)
+		if (pg_atomic_read_u64(&contexts[slot].gen) == gen)
 		{
 			len = contexts[slot].len;
 			memcpy(ctx, contexts[slot].bytes, len);
@@ -708,13 +743,15 @@ cachepg_key_decode(const char *key, int keylen, KeyCaller *c)
 bool
 cachepg_key_context_live(const char *key, int keylen)
 {
-	int32		v[4];
+	int32		v[3];
+	uint64		gen;
 
-	if (keylen < (int) sizeof(v))
+	if (keylen < (int) (sizeof(v) + sizeof(gen)))
 		return true;
 	memcpy(v, key, sizeof(v));
 	if (v[1] != KEY_CONTEXT_INTERNED || v[2] < 0 || v[2] >= CONTEXT_SLOTS ||
 		contexts == NULL)
 		return true;
-	return pg_atomic_read_u32(&contexts[v[2]].gen) == (uint32) v[3];
+	memcpy(&gen, key + sizeof(v), sizeof(gen));
+	return pg_atomic_read_u64(&contexts[v[2]].gen) == gen;
 }

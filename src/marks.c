@@ -970,6 +970,20 @@ cachepg_slot_want_refresh(int32 slot, uint64 hash)
 	pg_atomic_write_u64(&w->refresh[i], hash);
 }
 
+/* Whether an entry is registered with this table for a refresh after writes. */
+bool
+cachepg_slot_refresh_pending(int32 slot, uint64 hash)
+{
+	int			i;
+
+	if (slot <= CACHEPG_GLOBAL_SLOT || slot >= wshared->maxslots)
+		return false;
+	for (i = 0; i < REFRESH_PER_TABLE; i++)
+		if (pg_atomic_read_u64(&wslots[slot].refresh[i]) == hash)
+			return true;
+	return false;
+}
+
 /* Whether a transaction is writing the table of this slot now. */
 bool
 cachepg_slot_written_now(int32 slot)
@@ -998,7 +1012,7 @@ drain_refresh(int32 slot)
 			uint64		hash = pg_atomic_exchange_u64(&w->refresh[i], 0);
 
 			if (hash != 0)
-				cachepg_request_refresh(hash, true);
+				cachepg_request_refresh(hash, REFRESH_IF_DEAD);
 		}
 }
 
@@ -1033,32 +1047,29 @@ cachepg_marks_release(const uint32 *ids, int n, uint64 fxid)
  * after the commit.  (Prepared transactions, released by
  * cachepg_marks_release, ask for none.)
  */
-#define DRAIN_BATCH 64
-
 static void
 release_xact_marks(int kind, uint64 fxid)
 {
 	HASH_SEQ_STATUS st;
 	MarkId	   *id;
-	int32		tables[DRAIN_BATCH];
-	int			ntables = 0;
-	int			i;
 
 	if (xact_nmarks == 0)
 		return;
 	hash_seq_init(&st, xact_marks);
 	while ((id = hash_seq_search(&st)) != NULL)
 		if (kind < 0 || MARK_ID_KIND(*id) == kind)
-		{
 			release_mark(*id, fxid);
+	/* then forget them (and, at the end, ask for the refreshes) */
+	hash_seq_init(&st, xact_marks);
+	while ((id = hash_seq_search(&st)) != NULL)
+		if (kind < 0 || MARK_ID_KIND(*id) == kind)
+		{
 			if (kind < 0 && MARK_ID_KIND(*id) == MARK_TABLE &&
-				MARK_ID_INDEX(*id) != CACHEPG_GLOBAL_SLOT && ntables < DRAIN_BATCH)
-				tables[ntables++] = MARK_ID_INDEX(*id);
+				MARK_ID_INDEX(*id) != CACHEPG_GLOBAL_SLOT)
+				drain_refresh(MARK_ID_INDEX(*id));
 			hash_search(xact_marks, id, HASH_REMOVE, NULL);
 			xact_nmarks--;
 		}
-	for (i = 0; i < ntables; i++)
-		drain_refresh(tables[i]);
 }
 
 /* Forget the rows counted: a new transaction counts anew. */

@@ -78,6 +78,7 @@ extern int32 cachepg_db_mark(bool any_name);
 extern void cachepg_slot_count(int32 slot, int stat);
 extern void cachepg_slot_want_refresh(int32 slot, uint64 hash);
 extern bool cachepg_slot_written_now(int32 slot);
+extern bool cachepg_slot_refresh_pending(int32 slot, uint64 hash);
 extern uint64 cachepg_marks_now(void);
 extern uint64 cachepg_marks_db_names_gen(void);
 extern bool cachepg_mark_current(const CacheMark *mark);

@@ -144,7 +144,7 @@ cachepg_result_row_bytes(const ResultWriter *w)
 void
 cachepg_result_end(ResultWriter *w)
 {
-	w->rowbytes = w->buf->len - w->rows;
+	w->rowbytes = w->too_large ? 0 : w->buf->len - w->rows;
 	if (!w->too_large)
 		((RowsHeader *) (w->buf->data + w->hdr))->nrows = w->nrows;
 	MemoryContextDelete(w->rowcxt);

@@ -40,6 +40,7 @@
 #include "utils/plancache.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/timeout.h"
 #include "utils/guc.h"
 #include "utils/timestamp.h"
 
@@ -356,7 +357,8 @@ count_tables(const char *data, int32 n, int stat)
 
 /*
  * Whether an entry to be recomputed after writes (cachepg.refresh_on_write)
- * may be waiting for the end of one: a table it read is being written now.
+ * may be waiting for the end of one: it is registered with a table it read
+ * that is being written now.
  * A reader or the reclaimer that finds it stale then leaves it for the
  * worker, which the writer's end asks for it (a reader that comes after
  * that end may drop it and load the result itself).
@@ -374,7 +376,8 @@ refresh_pending(const CacheEntryInfo *info, const char *blob)
 		CacheMark	m = mark_at(blob + h->markoff, i);
 
 		if ((m.kind == MARK_TABLE || m.kind == MARK_UNKEYED) &&
-			cachepg_slot_written_now(m.slot))
+			cachepg_slot_written_now(m.slot) &&
+			cachepg_slot_refresh_pending(m.slot, info->hash))
 			return true;
 	}
 	return false;
@@ -525,11 +528,11 @@ serve_hit(CacheCall *call, CacheKey *key)
 	{
 		cachepg_count(CC_STALE_HITS, 1);
 		if (cachepg_claim_refresh(slotno, &info, now, false, 0))
-			cachepg_request_refresh(key->hash, false);
+			cachepg_request_refresh(key->hash, REFRESH_IF_LIVE);
 	}
 	else if (info.expires != 0 && cachepg_refresh_ahead > 0 &&
 			 cachepg_claim_refresh(slotno, &info, now, true, cachepg_refresh_ahead))
-		cachepg_request_refresh(key->hash, false);
+		cachepg_request_refresh(key->hash, REFRESH_IF_LIVE);
 	/* read since stored: worth recomputing after a write to its tables */
 	if ((info.flags & ENTRY_REFRESH_ON_WRITE) && first_hit)
 		want_refresh(blob, key->hash);
@@ -1807,7 +1810,7 @@ static bool entry_dead(const CacheEntryInfo *info, const char *blob, Size size,
  * risk (cachepg.store_uncacheable) are not refreshed.
  */
 bool
-cachepg_refresh(uint64 hash, bool on_write, const char **why)
+cachepg_refresh(uint64 hash, uint8 want, const char **why)
 {
 	CacheEntryInfo info;
 	Size		size;
@@ -1820,6 +1823,7 @@ cachepg_refresh(uint64 hash, bool on_write, const char **why)
 	int			save_sec;
 	int			nest;
 	bool		same;
+	bool		dead;
 	bool		stored = false;
 	FlightWait	w;
 	FlightRole	role;
@@ -1832,15 +1836,21 @@ cachepg_refresh(uint64 hash, bool on_write, const char **why)
 	h = (BlobHeader *) blob;
 	if (h->flags & BLOB_OPTED_IN)
 		return true;			/* stored at the caller's risk: not refreshed */
-	if (entry_dead(&info, blob, size, NULL) != on_write)
+	if (!cachepg_key_context_live(blob + BLOB_KEYOFF, h->keylen))
+	{
+		/* its settings context was replaced: nobody can ask for it again */
+		cachepg_remove_hash(hash);
+		return true;
+	}
+	dead = entry_dead(&info, blob, size, NULL);
+	if (!(want & (dead ? REFRESH_IF_DEAD : REFRESH_IF_LIVE)))
 	{
 		/*
-		 * A refresh before or past expiry of an entry a write or DDL made
-		 * stale: its next caller loads it (its query may mean something
-		 * else now).  After a write that spared it (other keys): it waits
-		 * for the next one.
+		 * Expiring, but a write or DDL made it stale: its next caller loads
+		 * it (its query may mean something else now).  Or a write to its
+		 * tables spared it (other keys): it waits for the next one.
 		 */
-		if (on_write)
+		if (!dead)
 			want_refresh(blob, hash);
 		return true;
 	}
@@ -1888,11 +1898,18 @@ cachepg_refresh(uint64 hash, bool on_write, const char **why)
 		*why = "its caller's settings cannot be reproduced";
 	else if ((role = cachepg_flight_begin(hash, &w)) != FLIGHT_WAITER)
 	{
-		/* (a caller loading it already: nothing to do) */
+		/*
+		 * (a caller loading it already: nothing to do).  A refresh taking
+		 * much longer than the load it repeats is cancelled, and its entry
+		 * dropped.
+		 */
+		enable_timeout_after(STATEMENT_TIMEOUT,
+							 (int) Min(Max((int64) info.load_ms * 10, 60000), INT_MAX));
 		stored = run_query(&call, &key, role == FLIGHT_LOADER);
+		disable_timeout(STATEMENT_TIMEOUT, false);
 		if (stored)
 			cachepg_count(CC_REFRESHES, 1);
-		else if (on_write)
+		else if (want & REFRESH_IF_DEAD)
 			want_refresh(blob, hash);	/* a write raced it: try after the next */
 	}
 

@@ -5,7 +5,7 @@
 #ifndef CACHEPG_RUN_H
 #define CACHEPG_RUN_H
 
-extern bool cachepg_refresh(uint64 hash, bool on_write, const char **why);
+extern bool cachepg_refresh(uint64 hash, uint8 want, const char **why);
 extern uint64 cachepg_reclaim(int32 count);
 
 #endif

@@ -943,6 +943,7 @@ cachepg_sweep(int32 count, TimestampTz now, cachepg_match_fn stale, void *arg)
 								 (uint64) shared->nslots);
 		CacheSlot  *slot = &slots[s];
 		uint64		hash;
+		dsa_pointer blob = InvalidDsaPointer;
 		LWLock	   *lock;
 		bool		dead;
 		bool		expired = false;
@@ -957,12 +958,16 @@ cachepg_sweep(int32 count, TimestampTz now, cachepg_match_fn stale, void *arg)
 		dead = slot->in_use && slot->info.hash == hash &&
 			((expired = is_expired(slot, now)) ||
 			 stale(&slot->info, dsa_get_address(a, slot->blob), slot->size, arg));
+		if (dead)
+			blob = slot->blob;
 		LWLockRelease(lock);
 		if (!dead || !LWLockConditionalAcquire(lock, LW_EXCLUSIVE))
 			continue;
-		/* the same entry still (a new one would have another hash or blob) */
-		dead = slot->in_use && slot->info.hash == hash &&
-			(expired || stale(&slot->info, dsa_get_address(a, slot->blob), slot->size, arg));
+		/* the same entry still: the same key in the same slot, the same blob */
+		dead = slot->in_use && slot->info.hash == hash && slot->blob == blob &&
+			(is_expired(slot, now) ||
+			 stale(&slot->info, dsa_get_address(a, slot->blob), slot->size, arg));
+		expired = dead && is_expired(slot, now);
 		if (dead)
 			chain_unlink(s);
 		LWLockRelease(lock);

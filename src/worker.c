@@ -53,16 +53,13 @@
 
 #define MAX_REQUESTS 256
 
-/* A refresh running longer than this is cancelled (and its entry dropped). */
-#define REFRESH_TIMEOUT_MS (60 * 1000)
-
 /* A table to watch (relid) or an entry to refresh (hash, relid invalid). */
 typedef struct WorkRequest
 {
 	Oid			dbid;
 	Oid			relid;
 	uint64		hash;
-	bool		on_write;		/* refresh only if a write made it stale */
+	uint8		want;			/* REFRESH_IF_* */
 	TimestampTz queued;
 } WorkRequest;
 
@@ -136,7 +133,7 @@ cachepg_worker_counts(uint64 *done, uint64 *failed)
  * (it runs as a writer's transaction ends, cachepg.refresh_on_write).
  */
 static void
-request(Oid relid, uint64 hash, bool on_write)
+request(Oid relid, uint64 hash, uint8 want)
 {
 	BackgroundWorker bgw;
 	Latch	   *wake = NULL;
@@ -153,8 +150,8 @@ request(Oid relid, uint64 hash, bool on_write)
 			worker_shared->requests[i].relid == relid &&
 			worker_shared->requests[i].hash == hash)
 		{
-			/* one refresh serves both kinds: it recomputes if either wants it */
-			worker_shared->requests[i].on_write &= on_write;
+			/* one refresh serves both: it recomputes if either wants it */
+			worker_shared->requests[i].want |= want;
 			queued = true;
 		}
 	if (!queued && !OidIsValid(relid))
@@ -189,7 +186,7 @@ request(Oid relid, uint64 hash, bool on_write)
 		worker_shared->requests[at].dbid = MyDatabaseId;
 		worker_shared->requests[at].relid = relid;
 		worker_shared->requests[at].hash = hash;
-		worker_shared->requests[at].on_write = on_write;
+		worker_shared->requests[at].want = want;
 		worker_shared->requests[at].queued = now;
 	}
 	for (i = 0; i < worker_shared->nworkers; i++)
@@ -247,17 +244,18 @@ request(Oid relid, uint64 hash, bool on_write)
 void
 cachepg_request_watch(Oid relid)
 {
-	request(relid, 0, false);
+	request(relid, 0, 0);
 }
 
 /*
- * Ask for the entry of hash (of this database) to be recomputed; on_write:
- * only if a write made it stale.
+ * Ask for the entry of hash (of this database) to be recomputed: want says
+ * when (REFRESH_IF_LIVE: it is still valid, expiring; REFRESH_IF_DEAD: a
+ * write made it stale).
  */
 void
-cachepg_request_refresh(uint64 hash, bool on_write)
+cachepg_request_refresh(uint64 hash, uint8 want)
 {
-	request(InvalidOid, hash, on_write);
+	request(InvalidOid, hash, want);
 }
 
 /* The oldest request for this database, taken off the queue; false if none. */
@@ -361,7 +359,7 @@ give_up_slot(WorkerSlot *w, Oid dbid)
  * a caller: callers go on being served the entry until then, or miss.
  */
 static void
-refresh_in_own_transaction(uint64 hash, bool on_write)
+refresh_in_own_transaction(uint64 hash, uint8 want)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	const char *why = NULL;
@@ -381,9 +379,8 @@ refresh_in_own_transaction(uint64 hash, bool on_write)
 	pgstat_report_activity(STATE_RUNNING, "cachepg: refreshing a cached result");
 	PG_TRY();
 	{
-		enable_timeout_after(STATEMENT_TIMEOUT, REFRESH_TIMEOUT_MS);
-		keep = cachepg_refresh(hash, on_write, &why);
-		disable_timeout(STATEMENT_TIMEOUT, false);
+		keep = cachepg_refresh(hash, want, &why);
+		QueryCancelPending = false; /* (its timeout ended with it) */
 		PopActiveSnapshot();
 		/* what it stored is in shared memory: nothing to commit */
 		AbortCurrentTransaction();
@@ -400,7 +397,9 @@ refresh_in_own_transaction(uint64 hash, bool on_write)
 		ErrorData  *edata;
 
 		MemoryContextSwitchTo(cxt);
+		/* a timeout that fired late must not cancel the next refresh */
 		disable_timeout(STATEMENT_TIMEOUT, false);
+		QueryCancelPending = false;
 		edata = CopyErrorData();
 		FlushErrorState();
 		AbortCurrentTransaction();
@@ -459,7 +458,7 @@ cachepg_worker_main(Datum arg)
 			if (OidIsValid(req.relid))
 				watch_in_own_transaction(req.relid);
 			else
-				refresh_in_own_transaction(req.hash, req.on_write);
+				refresh_in_own_transaction(req.hash, req.want);
 			continue;
 		}
 		if (++idle >= 10 && give_up_slot(w, dbid))
