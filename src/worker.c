@@ -17,7 +17,7 @@
  * (refresh ahead) queues (database, entry hash), within
  * cachepg.refresh_budget refreshes a second; the database's worker
  * recomputes the entry in a transaction of its own (run.c), and drops it,
- * logging why, when that fails.  A worker exits after a second with
+ * logging why, when that fails.  A worker exits after ten seconds with
  * nothing to do; at most cachepg.max_workers run at once.
  *
  * The reclaimer frees, a slice of the index every 100 ms, entries past
@@ -52,6 +52,12 @@
 #include "worker.h"
 
 #define MAX_REQUESTS 256
+
+/*
+ * A worker with nothing to do for this many 100 ms ticks exits (long enough
+ * that refreshes of entries with short ttls do not start one each time).
+ */
+#define WORKER_IDLE_TICKS 100
 
 /* A table to watch (relid) or an entry to refresh (hash, relid invalid). */
 typedef struct WorkRequest
@@ -461,7 +467,7 @@ cachepg_worker_main(Datum arg)
 				refresh_in_own_transaction(req.hash, req.want);
 			continue;
 		}
-		if (++idle >= 10 && give_up_slot(w, dbid))
+		if (++idle >= WORKER_IDLE_TICKS && give_up_slot(w, dbid))
 			break;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 100L, PG_WAIT_EXTENSION);
