@@ -39,6 +39,8 @@ typedef struct BlobHeader
 #define BLOB_OPTED_IN 0x01
 /* Looked names up out of sight (deps.c names_unknown). */
 #define BLOB_NAMES_UNKNOWN 0x02
+/* Stored under a cachepg.depends_on declaration (a refresh declares again). */
+#define BLOB_DECLARED 0x04
 
 #define BLOB_KEYOFF MAXALIGN(sizeof(BlobHeader))
 

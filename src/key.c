@@ -735,6 +735,18 @@ cachepg_key_decode(const char *key, int keylen, KeyCaller *c)
 	return true;
 }
 
+/* Whether a stored key holds its context inline (not interned). */
+bool
+cachepg_key_context_inline(const char *key, int keylen)
+{
+	int32		v[2];
+
+	if (keylen < (int) sizeof(v))
+		return false;
+	memcpy(v, key, sizeof(v));
+	return v[1] == KEY_CONTEXT_INLINE;
+}
+
 /*
  * Whether a stored key's context can still be asked for: an interned
  * context whose slot went to another context cannot.  Lock-free (the

@@ -62,6 +62,7 @@ extern Size cachepg_key_shmem_size(void);
 extern void cachepg_key_request(void);
 extern void cachepg_key_startup(void);
 extern bool cachepg_key_context_live(const char *key, int keylen);
+extern bool cachepg_key_context_inline(const char *key, int keylen);
 extern bool cachepg_key_decode(const char *key, int keylen, KeyCaller *c);
 extern uint64 cachepg_hash(const char *data, int len);
 

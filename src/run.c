@@ -1155,7 +1155,8 @@ load_begin_entry(Load *ld)
 	hdr->typeoff = blob->len;
 	appendBinaryStringInfo(blob, ld->layout.data, ld->layout.len);
 	hdr->typelen = ld->layout.len;
-	hdr->flags = ld->opted_in ? BLOB_OPTED_IN : 0;
+	hdr->flags = (ld->opted_in ? BLOB_OPTED_IN : 0) |
+		(cachepg_depends_on != NULL && cachepg_depends_on[0] != '\0' ? BLOB_DECLARED : 0);
 	cachepg_result_begin(&ld->writer, blob, ld->exec_ps->resultDesc, entry_limit());
 	hdr->rowoff = ld->writer.hdr;
 	MemoryContextSwitchTo(old);
@@ -1446,15 +1447,17 @@ run_query(CacheCall *call, CacheKey *key, bool loader)
  * that is running a query for a call never waits (the deadlock detector
  * cannot see these waits); every other wait ends at
  * cachepg.load_wait_timeout, counted from the first.  After a loader that
- * failed, a waiter looks again and may take over; after one whose result
- * was not stored, or that this caller may not be served (an older
- * snapshot), it runs the query itself.
+ * failed, a waiter looks again and may take over (once: if that one fails
+ * too, the query itself errors, and the others run it at once rather than
+ * in turn); after one whose result was not stored, or that this caller may
+ * not be served (an older snapshot), it runs the query itself.
  */
 static bool
 wait_for_loader(CacheCall *call, CacheKey *key, bool *loader)
 {
 	TimestampTz deadline = 0;
 	FlightWait	w;
+	int			failures = 0;
 
 	*loader = false;
 	/*
@@ -1490,7 +1493,12 @@ wait_for_loader(CacheCall *call, CacheKey *key, bool *loader)
 			cachepg_count(CC_COALESCED, 1);
 			return true;
 		}
-		if (outcome != FLIGHT_FAILED)
+		/*
+		 * After a loader that failed, one waiter takes over; if that one
+		 * fails too (the query itself errors), the others run it at once
+		 * rather than one after another.
+		 */
+		if (outcome != FLIGHT_FAILED || ++failures > 1)
 			return false;
 	}
 }
@@ -1796,6 +1804,37 @@ static bool entry_dead(const CacheEntryInfo *info, const char *blob, Size size,
 					   void *arg);
 
 /*
+ * For a refresh of an entry stored under a cachepg.depends_on declaration:
+ * a declaration naming every relation the entry depends on (the declared
+ * ones are among them), or 'none'.  The caller's own text is not kept;
+ * naming relations the query reads anyway adds nothing.
+ */
+static char *
+declared_again(const char *blob)
+{
+	const BlobHeader *h = (const BlobHeader *) blob;
+	StringInfoData buf;
+	uint32		i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < h->ndepsum; i++)
+	{
+		int32		sum[2];
+		char	   *name;
+		char	   *nsp;
+
+		memcpy(sum, blob + h->depsumoff + i * sizeof(sum), sizeof(sum));
+		name = get_rel_name((Oid) sum[0]);
+		nsp = name ? get_namespace_name(get_rel_namespace((Oid) sum[0])) : NULL;
+		if (name == NULL || nsp == NULL)
+			continue;			/* gone: the refresh fails on its own */
+		appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "",
+						 quote_qualified_identifier(nsp, name));
+	}
+	return buf.len > 0 ? buf.data : "none";
+}
+
+/*
  * Background refresh (worker.c calls this in a transaction of its own, in
  * the entry's database): recompute the entry of hash as its caller would,
  * through the same pipeline and freshness protocol as a caller's load.
@@ -1872,8 +1911,16 @@ cachepg_refresh(uint64 hash, uint8 want, const char **why)
 		(void) set_config_option((char *) lfirst(lc1), (char *) lfirst(lc2),
 								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 								 true, 0, false);
-	/* the worker's own opt-in never applies to someone else's entry */
+	/*
+	 * The worker's own settings never apply to someone else's entry: no
+	 * opt-in, and no declared dependencies (the caller's are not recorded,
+	 * so results that need them are not stored by a refresh).
+	 */
 	(void) set_config_option("cachepg.store_uncacheable", "off",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+	(void) set_config_option("cachepg.depends_on",
+							 (h->flags & BLOB_DECLARED) ? declared_again(blob) : "",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 							 true, 0, false);
 
@@ -1894,7 +1941,9 @@ cachepg_refresh(uint64 hash, uint8 want, const char **why)
 					  call.nparams, true);
 	same = key.hash == hash && key.buf.len == (int) h->keylen &&
 		memcmp(key.buf.data, blob + BLOB_KEYOFF, h->keylen) == 0;
-	if (!same)
+	if (!same && cachepg_key_context_inline(blob + BLOB_KEYOFF, h->keylen))
+		same = true;			/* stored inline, rebuilt interned: left alone */
+	else if (!same)
 		*why = "its caller's settings cannot be reproduced";
 	else if ((role = cachepg_flight_begin(hash, &w)) != FLIGHT_WAITER)
 	{

@@ -34,6 +34,7 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lock.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
@@ -46,6 +47,7 @@
 #include "utils/timestamp.h"
 
 #include "cachepg.h"
+#include "marks.h"
 #include "run.h"
 #include "store.h"
 #include "watch.h"
@@ -138,14 +140,13 @@ cachepg_worker_counts(uint64 *done, uint64 *failed)
  * cachepg.refresh_budget; without one it is not queued.  Raises no error
  * (it runs as a writer's transaction ends, cachepg.refresh_on_write).
  */
+static void ensure_worker(void);
+
 static void
 request(Oid relid, uint64 hash, uint8 want)
 {
-	BackgroundWorker bgw;
-	Latch	   *wake = NULL;
 	TimestampTz now = GetCurrentTimestamp();
 	bool		queued = false;
-	int			slot = -1;
 	int			i;
 
 	if (worker_shared == NULL || !IsUnderPostmaster)
@@ -195,6 +196,24 @@ request(Oid relid, uint64 hash, uint8 want)
 		worker_shared->requests[at].want = want;
 		worker_shared->requests[at].queued = now;
 	}
+	SpinLockRelease(&worker_shared->mutex);
+	ensure_worker();
+}
+
+/*
+ * Make sure a worker serves this database's requests: wake the running
+ * one, or launch one if a worker slot is free.  Raises no error.
+ */
+static void
+ensure_worker(void)
+{
+	BackgroundWorker bgw;
+	Latch	   *wake = NULL;
+	TimestampTz now = GetCurrentTimestamp();
+	int			slot = -1;
+	int			i;
+
+	SpinLockAcquire(&worker_shared->mutex);
 	for (i = 0; i < worker_shared->nworkers; i++)
 	{
 		WorkerSlot *w = &worker_shared->workers[i];
@@ -262,6 +281,16 @@ void
 cachepg_request_refresh(uint64 hash, uint8 want)
 {
 	request(InvalidOid, hash, want);
+}
+
+/* Put a request taken off the queue back, as it was (no budget, no merge). */
+static void
+requeue(const WorkRequest *req)
+{
+	SpinLockAcquire(&worker_shared->mutex);
+	if (worker_shared->nrequests < MAX_REQUESTS)
+		worker_shared->requests[worker_shared->nrequests++] = *req;
+	SpinLockRelease(&worker_shared->mutex);
 }
 
 /* The oldest request for this database, taken off the queue; false if none. */
@@ -416,6 +445,8 @@ refresh_in_own_transaction(uint64 hash, uint8 want)
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();
+	/* session advisory locks a mislabelled function took end with it */
+	LockReleaseSession(USER_LOCKMETHOD);
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
@@ -426,6 +457,7 @@ cachepg_worker_main(Datum arg)
 	WorkerSlot *w = &worker_shared->workers[slot];
 	Oid			dbid;
 	int			idle = 0;
+	uint64		names_gen;
 
 	pqsignal(SIGTERM, die);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
@@ -447,6 +479,7 @@ cachepg_worker_main(Datum arg)
 	/* a refresh stores more often on fresh snapshots (as autovacuum does) */
 	SetConfigOption("default_transaction_isolation", "read committed",
 					PGC_SUSET, PGC_S_OVERRIDE);
+	names_gen = cachepg_marks_db_names_gen();
 
 	for (;;)
 	{
@@ -463,6 +496,25 @@ cachepg_worker_main(Datum arg)
 			idle = 0;
 			if (OidIsValid(req.relid))
 				watch_in_own_transaction(req.relid);
+			else if (cachepg_marks_db_names_gen() != names_gen)
+			{
+				/*
+				 * A name of this database changed since this process
+				 * started: procedural functions it compiled may resolve
+				 * names the old way, and the pipeline does not store what
+				 * they compute (deps.c).  A new process serves the rest.
+				 */
+				requeue(&req);
+				SpinLockAcquire(&worker_shared->mutex);
+				if (w->pid == MyProcPid)
+				{
+					w->dbid = InvalidOid;
+					w->latch = NULL;
+				}
+				SpinLockRelease(&worker_shared->mutex);
+				ensure_worker();
+				break;
+			}
 			else
 				refresh_in_own_transaction(req.hash, req.want);
 			continue;
