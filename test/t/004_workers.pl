@@ -100,6 +100,32 @@ ALTER SYSTEM RESET cachepg.test_refresh_delay_ms;
 SELECT pg_reload_conf();
 });
 
+# --- a refresh keeps the dependencies the caller declared (cachepg.depends_on),
+# whatever the worker's own setting is
+$node->safe_psql('postgres', q{
+ALTER DATABASE postgres SET cachepg.depends_on = 'none';
+CREATE TABLE items (v int);
+CREATE TABLE rates (r int);
+SELECT cache_watch('items'), cache_watch('rates');
+INSERT INTO items VALUES (2);
+INSERT INTO rates VALUES (11);
+CREATE FUNCTION rate() RETURNS int LANGUAGE plpgsql STABLE
+  AS $$ BEGIN RETURN (SELECT r FROM rates); END $$;
+SELECT cache_clear(), cache_stats_reset();
+});
+my $priced = q{SET cachepg.depends_on = 'rates'; SET cachepg.refresh_on_write = on;
+SELECT s FROM cache_get_or_run('SELECT sum(v * rate()) AS s FROM items', 0) AS c(s bigint)};
+is($node->safe_psql('postgres', $priced), '22', 'stored with a declared dependency');
+is($node->safe_psql('postgres', $priced), '22', 'hit, so registered for a refresh after writes');
+$node->safe_psql('postgres', 'UPDATE items SET v = 3');
+$node->poll_query_until('postgres', 'SELECT refreshes = 1 FROM cache_stats()')
+  or die 'no refresh after the write';
+like($node->safe_psql('postgres', q{SELECT dependencies FROM cache_entries WHERE query LIKE '%rate()%'}),
+	qr/rates/, 'the refreshed entry still depends on the declared table');
+$node->safe_psql('postgres', 'UPDATE rates SET r = 100');
+is($node->safe_psql('postgres', $priced), '300', 'a write to the declared table is seen');
+$node->safe_psql('postgres', 'ALTER DATABASE postgres RESET cachepg.depends_on');
+
 # --- a crash restart: the reclaimer is restarted, refreshes work again
 my $bg = $node->background_psql('postgres');
 my $pid = $bg->query_safe('SELECT pg_backend_pid()');
