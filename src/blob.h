@@ -44,6 +44,20 @@ typedef struct BlobHeader
 
 #define BLOB_KEYOFF MAXALIGN(sizeof(BlobHeader))
 
+/*
+ * The i-th (relation, keys) pair of a dependency summary (keys -1: the
+ * whole table), stored unaligned.
+ */
+static inline Oid
+depsum_at(const char *depsum, uint32 i, int32 *keys)
+{
+	int32		sum[2];
+
+	memcpy(sum, depsum + i * sizeof(sum), sizeof(sum));
+	*keys = sum[1];
+	return (Oid) sum[0];
+}
+
 /* The query text of a blob: a length word, then the bytes. */
 static inline const char *
 blob_sql(const char *blob, int32 *len)

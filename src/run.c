@@ -1636,6 +1636,16 @@ cachepg_clear(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64((int64) cachepg_remove_matching(match_all, NULL));
 }
 
+/* A relation's schema-qualified, quoted name; NULL if it is gone. */
+static char *
+qualified_name(Oid relid)
+{
+	char	   *name = get_rel_name(relid);
+	char	   *nsp = name ? get_namespace_name(get_rel_namespace(relid)) : NULL;
+
+	return nsp ? quote_qualified_identifier(nsp, name) : NULL;
+}
+
 /* Why results reading a table that is not watched are not stored. */
 static const char *
 unwatched_reason(Oid relid)
@@ -1750,21 +1760,17 @@ cachepg_explain(PG_FUNCTION_ARGS)
 			granularity(&ld, &keyslots);
 			for (i = 0; i < ld.depsum.len / (int) (2 * sizeof(int32)); i++)
 			{
-				int32		sum[2];
-				char	   *name;
+				int32		keys;
+				char	   *name = qualified_name(depsum_at(ld.depsum.data, i, &keys));
 				MemoryContext old;
 
-				memcpy(sum, ld.depsum.data + i * sizeof(sum), sizeof(sum));
-				name = get_rel_name((Oid) sum[0]);
 				if (name == NULL)
 					continue;
-				name = quote_qualified_identifier(get_namespace_name(get_rel_namespace((Oid) sum[0])),
-												  name);
 				/* SPI_finish frees what was allocated since SPI_connect */
 				old = MemoryContextSwitchTo(call.cxt);
-				deps = lappend(deps, sum[1] < 0 ?
+				deps = lappend(deps, keys < 0 ?
 							   psprintf("%s (table)", name) :
-							   psprintf("%s (%d key%s)", name, sum[1], sum[1] == 1 ? "" : "s"));
+							   psprintf("%s (%d key%s)", name, keys, keys == 1 ? "" : "s"));
 				MemoryContextSwitchTo(old);
 			}
 		}
@@ -1819,17 +1825,11 @@ declared_again(const char *blob)
 	initStringInfo(&buf);
 	for (i = 0; i < h->ndepsum; i++)
 	{
-		int32		sum[2];
-		char	   *name;
-		char	   *nsp;
+		int32		keys;
+		char	   *name = qualified_name(depsum_at(blob + h->depsumoff, i, &keys));
 
-		memcpy(sum, blob + h->depsumoff + i * sizeof(sum), sizeof(sum));
-		name = get_rel_name((Oid) sum[0]);
-		nsp = name ? get_namespace_name(get_rel_namespace((Oid) sum[0])) : NULL;
-		if (name == NULL || nsp == NULL)
-			continue;			/* gone: the refresh fails on its own */
-		appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "",
-						 quote_qualified_identifier(nsp, name));
+		if (name != NULL)		/* (gone: the refresh fails on its own) */
+			appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "", name);
 	}
 	return buf.len > 0 ? buf.data : "none";
 }

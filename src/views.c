@@ -140,17 +140,17 @@ dependencies(const char *blob)
 	initStringInfo(&s);
 	for (i = 0; i < h->ndepsum; i++)
 	{
-		int32		sum[2];
+		int32		keys;
+		Oid			relid = depsum_at(blob + h->depsumoff, i, &keys);
 
-		memcpy(sum, blob + h->depsumoff + i * sizeof(sum), sizeof(sum));
 		if (i > 0)
 			appendStringInfoString(&s, ", ");
 		appendStringInfoString(&s, DatumGetCString(DirectFunctionCall1(regclassout,
-																	   ObjectIdGetDatum((Oid) sum[0]))));
-		if (sum[1] < 0)
+																	   ObjectIdGetDatum(relid))));
+		if (keys < 0)
 			appendStringInfoString(&s, " (table)");
 		else
-			appendStringInfo(&s, " (%d key%s)", sum[1], sum[1] == 1 ? "" : "s");
+			appendStringInfo(&s, " (%d key%s)", keys, keys == 1 ? "" : "s");
 	}
 	return s.data;
 }
