@@ -830,28 +830,37 @@ function_built_on(Oid funcid)
 }
 
 /*
- * A relation's kind as this command leaves it (SnapshotSelf: a relation
- * just created is not in the catalog caches yet); '\0' when none.
+ * A catalog row as this command leaves it (SnapshotSelf: an object just
+ * created is not in the catalog caches yet), copied; NULL when none.
  */
-static char
-relation_kind(Oid relid)
+static HeapTuple
+row_as_left(Oid classId, Oid objectId)
 {
 	Relation	rel;
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tup;
-	char		kind = '\0';
 
-	rel = table_open(RelationRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_class_oid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(relid));
-	scan = systable_beginscan(rel, ClassOidIndexId, true, SnapshotSelf, 1, &key);
+	rel = table_open(classId, AccessShareLock);
+	ScanKeyInit(&key, get_object_attnum_oid(classId), BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(objectId));
+	scan = systable_beginscan(rel, get_object_oid_index(classId), true,
+							  SnapshotSelf, 1, &key);
 	tup = systable_getnext(scan);
 	if (HeapTupleIsValid(tup))
-		kind = ((Form_pg_class) GETSTRUCT(tup))->relkind;
+		tup = heap_copytuple(tup);
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
-	return kind;
+	return tup;
+}
+
+/* A relation's kind as this command leaves it; '\0' when none. */
+static char
+relation_kind(Oid relid)
+{
+	HeapTuple	tup = row_as_left(RelationRelationId, relid);
+
+	return tup ? ((Form_pg_class) GETSTRUCT(tup))->relkind : '\0';
 }
 
 /*
@@ -913,28 +922,14 @@ mark_shadowing_name(Oid relid)
 static bool
 relation_type(Oid typid)
 {
-	Relation	rel;
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
-	bool		result = false;
-	Oid			elem = InvalidOid;
+	HeapTuple	tup = row_as_left(TypeRelationId, typid);
+	Form_pg_type t;
 
-	rel = table_open(TypeRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_type_oid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(typid));
-	scan = systable_beginscan(rel, TypeOidIndexId, true, SnapshotSelf, 1, &key);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-	{
-		Form_pg_type t = (Form_pg_type) GETSTRUCT(tup);
-
-		result = OidIsValid(t->typrelid);
-		elem = t->typelem;
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return result || (OidIsValid(elem) && elem != typid && relation_type(elem));
+	if (tup == NULL)
+		return false;
+	t = (Form_pg_type) GETSTRUCT(tup);
+	return OidIsValid(t->typrelid) ||
+		(OidIsValid(t->typelem) && t->typelem != typid && relation_type(t->typelem));
 }
 
 /* The relations whose changes change what reads them. */
