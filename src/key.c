@@ -31,6 +31,8 @@
 #include "parser/parse_expr.h"
 #include "parser/parser.h"
 #include "pgtime.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
 #include "tsearch/ts_cache.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -42,11 +44,8 @@
 #include "utils/memutils.h"
 #include "utils/pg_locale.h"
 #include "utils/rls.h"
-#include "utils/xml.h"
-
-#include "storage/lwlock.h"
-#include "storage/shmem.h"
 #include "utils/timestamp.h"
+#include "utils/xml.h"
 
 #include "cachepg.h"
 #include "key.h"
@@ -258,13 +257,16 @@ put_last_context(StringInfo buf)
 
 	if (last_slot >= 0 && pg_atomic_read_u64(&contexts[last_slot].gen) != last_gen)
 		last_slot = -1;			/* its slot went to another context */
-	if (last_slot < 0 && now - last_used >= CONTEXT_TOUCH_USECS)
-		context_intern(now);	/* (an inline one is tried again each second) */
-	else if (last_slot >= 0 && now - last_used >= CONTEXT_TOUCH_USECS)
+	if (now - last_used >= CONTEXT_TOUCH_USECS)
 	{
-		/* say it is in use, so that it is not the one replaced */
-		pg_atomic_write_u64(&contexts[last_slot].used, (uint64) now);
-		last_used = now;
+		if (last_slot < 0)
+			context_intern(now);	/* (an inline one is tried again each second) */
+		else
+		{
+			/* say it is in use, so that it is not the one replaced */
+			pg_atomic_write_u64(&contexts[last_slot].used, (uint64) now);
+			last_used = now;
+		}
 	}
 	if (last_slot >= 0)
 	{
@@ -281,6 +283,21 @@ put_last_context(StringInfo buf)
 	}
 }
 
+/* A setting's record, by name (ignoring case, as SET does). */
+static struct config_generic *
+guc_named(const char *name)
+{
+	struct config_generic **vars = get_guc_variables();
+	int			n = GetNumConfigOptions();
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (pg_strcasecmp(vars[i]->name, name) == 0)
+			return vars[i];
+	elog(ERROR, "cachepg: setting \"%s\" not found", name);
+	return NULL;				/* keep compiler quiet */
+}
+
 /* timezone_abbreviations has no exported C global: find its variable once */
 static char **tz_abbrev_var = NULL;
 
@@ -289,16 +306,11 @@ tz_abbreviations(void)
 {
 	if (tz_abbrev_var == NULL)
 	{
-		struct config_generic **vars = get_guc_variables();
-		int			n = GetNumConfigOptions();
-		int			i;
+		struct config_generic *g = guc_named("timezone_abbreviations");
 
-		for (i = 0; i < n; i++)
-			if (vars[i]->vartype == PGC_STRING &&
-				strcmp(vars[i]->name, "timezone_abbreviations") == 0)
-				tz_abbrev_var = ((struct config_string *) vars[i])->variable;
-		if (tz_abbrev_var == NULL)
-			elog(ERROR, "cachepg: setting timezone_abbreviations not found");
+		if (g->vartype != PGC_STRING)
+			elog(ERROR, "cachepg: setting timezone_abbreviations is not a string");
+		tz_abbrev_var = ((struct config_string *) g)->variable;
 	}
 	return *tz_abbrev_var;
 }
@@ -555,26 +567,19 @@ get_str(KeyReader *r)
 static char *
 setting_text(const char *name, int v)
 {
-	struct config_generic **vars = get_guc_variables();
-	int			n = GetNumConfigOptions();
-	int			i;
+	struct config_generic *g = guc_named(name);
 
-	for (i = 0; i < n; i++)
-		if (pg_strcasecmp(vars[i]->name, name) == 0)
-		{
-			switch (vars[i]->vartype)
-			{
-				case PGC_BOOL:
-					return pstrdup(v ? "on" : "off");
-				case PGC_INT:
-					return psprintf("%d", v);
-				case PGC_ENUM:
-					return pstrdup(config_enum_lookup_by_value((struct config_enum *) vars[i], v));
-				default:
-					break;
-			}
-		}
-	elog(ERROR, "cachepg: setting \"%s\" not found", name);
+	switch (g->vartype)
+	{
+		case PGC_BOOL:
+			return pstrdup(v ? "on" : "off");
+		case PGC_INT:
+			return psprintf("%d", v);
+		case PGC_ENUM:
+			return pstrdup(config_enum_lookup_by_value((struct config_enum *) g, v));
+		default:
+			elog(ERROR, "cachepg: setting \"%s\" is not a bool, integer or enum", name);
+	}
 	return NULL;				/* keep compiler quiet */
 }
 

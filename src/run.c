@@ -392,10 +392,9 @@ refresh_pending(const CacheEntryInfo *info, const char *blob)
  * snapshot may see.
  */
 static char *
-valid_entry(CacheKey *key, TupleDesc *stored, int32 *slotno, CacheEntryInfo *info,
-			bool *stale_hit)
+valid_entry(CacheKey *key, TimestampTz now, TupleDesc *stored, int32 *slotno,
+			CacheEntryInfo *info, bool *stale_hit)
 {
-	TimestampTz now = GetCurrentTimestamp();
 	Size		size;
 	char	   *blob;
 	BlobHeader *h;
@@ -407,15 +406,13 @@ valid_entry(CacheKey *key, TupleDesc *stored, int32 *slotno, CacheEntryInfo *inf
 	blob = cachepg_lookup(key->hash, now, &size, slotno, info);
 	if (blob == NULL)
 		return NULL;
-	if (info->expires != 0 && info->expires <= now &&
-		now >= info->expires +
-		(int64) Min(info->stale_s, cachepg_stale_while_revalidate) * USECS_PER_SEC)
+	if (cachepg_entry_past(info, now, Min(info->stale_s, cachepg_stale_while_revalidate)))
 	{
 		/* past its ttl, and this caller takes no result that old */
 		pfree(blob);
 		return NULL;
 	}
-	*stale_hit = info->expires != 0 && info->expires <= now;
+	*stale_hit = cachepg_entry_past(info, now, 0);
 	h = (BlobHeader *) blob;
 	if (h->keylen != (uint32) key->buf.len ||
 		memcmp(blob + BLOB_KEYOFF, key->buf.data, key->buf.len) != 0 ||
@@ -497,9 +494,9 @@ serve_hit(CacheCall *call, CacheKey *key)
 	TupleDesc	stored;
 	CacheEntryInfo info;
 	bool		stale_hit;
-	char	   *blob = valid_entry(key, &stored, &slotno, &info, &stale_hit);
+	TimestampTz now = GetCurrentTimestamp();
+	char	   *blob = valid_entry(key, now, &stored, &slotno, &info, &stale_hit);
 	BlobHeader *h = (BlobHeader *) blob;
-	TimestampTz now;
 	bool		first_hit;
 
 	if (blob == NULL)
@@ -523,7 +520,6 @@ serve_hit(CacheCall *call, CacheKey *key)
 	}
 	count_tables(blob + h->markoff, h->nmarks, SLOT_HITS);
 	first_hit = cachepg_served(slotno, key->hash) == 0;
-	now = GetCurrentTimestamp();
 	if (stale_hit)
 	{
 		cachepg_count(CC_STALE_HITS, 1);
@@ -1722,7 +1718,8 @@ cachepg_explain(PG_FUNCTION_ARGS)
 
 			cachepg_build_key(&key, forms[i], call.sql, call.sqllen,
 							  call.params, call.nparams, true);
-			blob = valid_entry(&key, &shape, &slotno, &info, &stale_hit);
+			blob = valid_entry(&key, GetCurrentTimestamp(), &shape, &slotno,
+							   &info, &stale_hit);
 			if (blob != NULL)
 			{
 				stored = true;
@@ -1913,8 +1910,7 @@ cachepg_refresh(uint64 hash, uint8 want, const char **why)
 								 true, 0, false);
 	/*
 	 * The worker's own settings never apply to someone else's entry: no
-	 * opt-in, and no declared dependencies (the caller's are not recorded,
-	 * so results that need them are not stored by a refresh).
+	 * opt-in, and the entry's declared dependencies, not the worker's.
 	 */
 	(void) set_config_option("cachepg.store_uncacheable", "off",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
@@ -1941,10 +1937,12 @@ cachepg_refresh(uint64 hash, uint8 want, const char **why)
 					  call.nparams, true);
 	same = key.hash == hash && key.buf.len == (int) h->keylen &&
 		memcmp(key.buf.data, blob + BLOB_KEYOFF, h->keylen) == 0;
-	if (!same && cachepg_key_context_inline(blob + BLOB_KEYOFF, h->keylen))
-		same = true;			/* stored inline, rebuilt interned: left alone */
-	else if (!same)
-		*why = "its caller's settings cannot be reproduced";
+	if (!same)
+	{
+		/* (stored with its context inline, rebuilt interned: left alone) */
+		if (!cachepg_key_context_inline(blob + BLOB_KEYOFF, h->keylen))
+			*why = "its caller's settings cannot be reproduced";
+	}
 	else if ((role = cachepg_flight_begin(hash, &w)) != FLIGHT_WAITER)
 	{
 		/*
@@ -1964,7 +1962,7 @@ cachepg_refresh(uint64 hash, uint8 want, const char **why)
 
 	AtEOXact_GUC(true, nest);
 	SetUserIdAndSecContext(save_user, save_sec);
-	return same;
+	return *why == NULL;
 }
 
 /* For the reclaimer: an entry that can never be served again. */

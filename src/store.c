@@ -45,14 +45,6 @@
 #define CACHEPG_MAX_EVICTIONS_PER_STORE 64
 
 /*
- * cache_invalidate() generations (CACHEPG_KEYGENS), one per bucket of
- * query-text hashes: an entry records those of its text and of its text
- * and parameters when its load begins and is served only while they are
- * unchanged.  Texts sharing a bucket are invalidated together, which only
- * costs a reload.
- */
-
-/*
  * The frequency sketch: 64-byte blocks of 128 4-bit counters; a key has one
  * counter in each quarter of one block.
  */
@@ -419,20 +411,11 @@ slot_pop(void)
 	return s;
 }
 
-/* Past its ttl: served only as stale, within its stale window. */
-static inline bool
-is_stale(CacheSlot *slot, TimestampTz now)
-{
-	return slot->info.expires != 0 && slot->info.expires <= now;
-}
-
 /* Past its ttl and its stale window: good for nothing. */
 static inline bool
 is_expired(CacheSlot *slot, TimestampTz now)
 {
-	return is_stale(slot, now) &&
-		(slot->info.stale_s <= 0 ||
-		 now >= slot->info.expires + (int64) slot->info.stale_s * USECS_PER_SEC);
+	return cachepg_entry_past(&slot->info, now, slot->info.stale_s);
 }
 
 /*
@@ -656,6 +639,25 @@ evict_one(int freq, bool *rejected)
 }
 
 /*
+ * A palloc'd copy of slot s's blob, with its size and info; NULL when it
+ * cannot be allocated.  Caller holds the slot's partition lock.
+ */
+static char *
+slot_copy(dsa_area *a, int32 s, Size *size, CacheEntryInfo *info)
+{
+	char	   *copy = MemoryContextAllocExtended(CurrentMemoryContext, slots[s].size,
+												  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+
+	if (copy != NULL)
+	{
+		memcpy(copy, dsa_get_address(a, slots[s].blob), slots[s].size);
+		*size = slots[s].size;
+		*info = slots[s].info;
+	}
+	return copy;
+}
+
+/*
  * Look up hash.  On a live entry return a palloc'd copy of its blob (the
  * caller compares the full key) and set *size, *slotno (for cachepg_served
  * and cachepg_claim_refresh) and *info (an entry past its ttl but within
@@ -681,19 +683,11 @@ cachepg_lookup(uint64 hash, TimestampTz now, Size *size, int32 *slotno,
 
 		if (is_expired(slot, now))
 			expired = true;
-		else
+		else if ((copy = slot_copy(a, s, size, info)) != NULL)
 		{
-			copy = MemoryContextAllocExtended(CurrentMemoryContext, slot->size,
-											  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
-			if (copy != NULL)
-			{
-				memcpy(copy, dsa_get_address(a, slot->blob), slot->size);
-				*size = slot->size;
-				*slotno = s;
-				*info = slot->info;
-				if (pg_atomic_read_u32(&slot->usage) == 0)
-					pg_atomic_write_u32(&slot->usage, 1);
-			}
+			*slotno = s;
+			if (pg_atomic_read_u32(&slot->usage) == 0)
+				pg_atomic_write_u32(&slot->usage, 1);
 		}
 	}
 	LWLockRelease(lock);
@@ -731,16 +725,7 @@ cachepg_lookup_any(uint64 hash, Size *size, CacheEntryInfo *info)
 	LWLockAcquire(lock, LW_SHARED);
 	s = chain_find(hash);
 	if (s >= 0)
-	{
-		copy = MemoryContextAllocExtended(CurrentMemoryContext, slots[s].size,
-										  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
-		if (copy != NULL)
-		{
-			memcpy(copy, dsa_get_address(a, slots[s].blob), slots[s].size);
-			*size = slots[s].size;
-			*info = slots[s].info;
-		}
-	}
+		copy = slot_copy(a, s, size, info);
 	LWLockRelease(lock);
 	return copy;
 }
@@ -924,6 +909,25 @@ cachepg_remove_matching(cachepg_match_fn match, void *arg)
 }
 
 /*
+ * Whether slot s still holds the entry (hash, blob) and it is dead: past
+ * its ttl and stale window (*expired), or stale() says so.  Caller holds
+ * the slot's partition lock.
+ */
+static bool
+slot_dead(dsa_area *a, int32 s, uint64 hash, dsa_pointer blob, TimestampTz now,
+		  cachepg_match_fn stale, void *arg, bool *expired)
+{
+	CacheSlot  *slot = &slots[s];
+
+	*expired = false;
+	if (!slot->in_use || slot->info.hash != hash || slot->blob != blob)
+		return false;
+	*expired = is_expired(slot, now);
+	return *expired ||
+		stale(&slot->info, dsa_get_address(a, slot->blob), slot->size, arg);
+}
+
+/*
  * Background reclaim: look at the next count slots (a hand going round the
  * index) and free those past their ttl and stale window, or for which
  * stale() says yes (under the partition lock: it must not allocate or
@@ -943,10 +947,10 @@ cachepg_sweep(int32 count, TimestampTz now, cachepg_match_fn stale, void *arg)
 								 (uint64) shared->nslots);
 		CacheSlot  *slot = &slots[s];
 		uint64		hash;
-		dsa_pointer blob = InvalidDsaPointer;
+		dsa_pointer blob;
 		LWLock	   *lock;
 		bool		dead;
-		bool		expired = false;
+		bool		expired;
 
 		if (!slot->in_use)
 			continue;
@@ -955,19 +959,13 @@ cachepg_sweep(int32 count, TimestampTz now, cachepg_match_fn stale, void *arg)
 		/* judged under a shared lock; unlinked under an exclusive one */
 		if (!LWLockConditionalAcquire(lock, LW_SHARED))
 			continue;
-		dead = slot->in_use && slot->info.hash == hash &&
-			((expired = is_expired(slot, now)) ||
-			 stale(&slot->info, dsa_get_address(a, slot->blob), slot->size, arg));
-		if (dead)
-			blob = slot->blob;
+		blob = slot->blob;
+		dead = slot_dead(a, s, hash, blob, now, stale, arg, &expired);
 		LWLockRelease(lock);
 		if (!dead || !LWLockConditionalAcquire(lock, LW_EXCLUSIVE))
 			continue;
 		/* the same entry still: the same key in the same slot, the same blob */
-		dead = slot->in_use && slot->info.hash == hash && slot->blob == blob &&
-			(is_expired(slot, now) ||
-			 stale(&slot->info, dsa_get_address(a, slot->blob), slot->size, arg));
-		expired = dead && is_expired(slot, now);
+		dead = slot_dead(a, s, hash, blob, now, stale, arg, &expired);
 		if (dead)
 			chain_unlink(s);
 		LWLockRelease(lock);

@@ -59,13 +59,30 @@ typedef struct CacheEntryInfo
 	uint8		flags;			/* ENTRY_* */
 } CacheEntryInfo;
 
-/* cache_invalidate() generations: one per bucket of query-text hashes */
+/*
+ * cache_invalidate() generations, one per bucket of query-text hashes: an
+ * entry records those of its text and of its text and parameters when its
+ * load begins and is served only while they are unchanged.  Texts sharing
+ * a bucket are invalidated together, which only costs a reload.
+ */
 #define CACHEPG_KEYGENS 1024
 
 static inline uint16
 cachepg_keygen_bucket(uint64 hash)
 {
 	return (uint16) (hash % CACHEPG_KEYGENS);
+}
+
+/*
+ * Whether an entry is past its ttl by window_s seconds or more (never, for
+ * an entry with no ttl): the store's own stale window, or the smaller one
+ * a caller accepts.
+ */
+static inline bool
+cachepg_entry_past(const CacheEntryInfo *info, TimestampTz now, int32 window_s)
+{
+	return info->expires != 0 &&
+		now >= info->expires + (int64) Max(window_s, 0) * USECS_PER_SEC;
 }
 
 /* Recomputed in the background after a write invalidates it. */

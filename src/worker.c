@@ -314,17 +314,22 @@ next_request(Oid dbid, WorkRequest *req)
 	return found >= 0;
 }
 
+/* This worker gives its slot up (unless it was given to another); mutex held. */
 static void
-worker_exit(int code, Datum arg)
+leave_slot(WorkerSlot *w)
 {
-	WorkerSlot *w = &worker_shared->workers[DatumGetInt32(arg)];
-
-	SpinLockAcquire(&worker_shared->mutex);
 	if (w->pid == MyProcPid)
 	{
 		w->dbid = InvalidOid;
 		w->latch = NULL;
 	}
+}
+
+static void
+worker_exit(int code, Datum arg)
+{
+	SpinLockAcquire(&worker_shared->mutex);
+	leave_slot(&worker_shared->workers[DatumGetInt32(arg)]);
 	SpinLockRelease(&worker_shared->mutex);
 }
 
@@ -379,11 +384,8 @@ give_up_slot(WorkerSlot *w, Oid dbid)
 	for (i = 0; i < worker_shared->nrequests; i++)
 		if (worker_shared->requests[i].dbid == dbid)
 			pending = true;
-	if (!pending && w->pid == MyProcPid)
-	{
-		w->dbid = InvalidOid;
-		w->latch = NULL;
-	}
+	if (!pending)
+		leave_slot(w);
 	SpinLockRelease(&worker_shared->mutex);
 	return !pending;
 }
@@ -398,7 +400,8 @@ refresh_in_own_transaction(uint64 hash, uint8 want)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	const char *why = NULL;
-	bool		keep;
+	ErrorData  *volatile edata = NULL;
+	const char *volatile failed = NULL;
 
 	if (cachepg_test_refresh_delay_ms > 0)
 	{
@@ -414,23 +417,15 @@ refresh_in_own_transaction(uint64 hash, uint8 want)
 	pgstat_report_activity(STATE_RUNNING, "cachepg: refreshing a cached result");
 	PG_TRY();
 	{
-		keep = cachepg_refresh(hash, want, &why);
+		if (!cachepg_refresh(hash, want, &why))
+			failed = why;
 		QueryCancelPending = false; /* (its timeout ended with it) */
 		PopActiveSnapshot();
 		/* what it stored is in shared memory: nothing to commit */
 		AbortCurrentTransaction();
-		if (!keep)
-		{
-			cachepg_remove_hash(hash);
-			cachepg_count(CC_REFRESH_FAILURES, 1);
-			ereport(LOG,
-					(errmsg("cachepg dropped a cached result it could not refresh: %s", why)));
-		}
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
 		MemoryContextSwitchTo(cxt);
 		/* a timeout that fired late must not cancel the next refresh */
 		disable_timeout(STATEMENT_TIMEOUT, false);
@@ -438,13 +433,18 @@ refresh_in_own_transaction(uint64 hash, uint8 want)
 		edata = CopyErrorData();
 		FlushErrorState();
 		AbortCurrentTransaction();
+		failed = edata->message;
+	}
+	PG_END_TRY();
+	if (failed != NULL)
+	{
 		cachepg_remove_hash(hash);
 		cachepg_count(CC_REFRESH_FAILURES, 1);
 		ereport(LOG,
-				(errmsg("cachepg dropped a cached result it could not refresh: %s", edata->message)));
-		FreeErrorData(edata);
+				(errmsg("cachepg dropped a cached result it could not refresh: %s", failed)));
 	}
-	PG_END_TRY();
+	if (edata != NULL)
+		FreeErrorData(edata);
 	/* session advisory locks a mislabelled function took end with it */
 	LockReleaseSession(USER_LOCKMETHOD);
 	pgstat_report_activity(STATE_IDLE, NULL);
@@ -506,11 +506,7 @@ cachepg_worker_main(Datum arg)
 				 */
 				requeue(&req);
 				SpinLockAcquire(&worker_shared->mutex);
-				if (w->pid == MyProcPid)
-				{
-					w->dbid = InvalidOid;
-					w->latch = NULL;
-				}
+				leave_slot(w);
 				SpinLockRelease(&worker_shared->mutex);
 				ensure_worker();
 				break;
