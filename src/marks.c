@@ -948,6 +948,13 @@ raise_last_xid(Mark *m, uint64 fxid)
 		;
 }
 
+/* Whether slot is a table's (not the global one, within the table of slots). */
+static inline bool
+table_slot(int32 slot)
+{
+	return slot > CACHEPG_GLOBAL_SLOT && slot < wshared->maxslots;
+}
+
 /*
  * Register an entry (its hash) of a table's slot to be recomputed after the
  * next write to the table ends (cachepg.refresh_on_write).  A table keeps
@@ -957,17 +964,12 @@ raise_last_xid(Mark *m, uint64 fxid)
 void
 cachepg_slot_want_refresh(int32 slot, uint64 hash)
 {
-	WatchSlot  *w;
 	int			i;
 
-	if (slot <= CACHEPG_GLOBAL_SLOT || slot >= wshared->maxslots || hash == 0)
+	if (!table_slot(slot) || hash == 0 || cachepg_slot_refresh_pending(slot, hash))
 		return;
-	w = &wslots[slot];
-	for (i = 0; i < REFRESH_PER_TABLE; i++)
-		if (pg_atomic_read_u64(&w->refresh[i]) == hash)
-			return;
-	i = pg_atomic_fetch_add_u32(&w->refresh_next, 1) % REFRESH_PER_TABLE;
-	pg_atomic_write_u64(&w->refresh[i], hash);
+	i = pg_atomic_fetch_add_u32(&wslots[slot].refresh_next, 1) % REFRESH_PER_TABLE;
+	pg_atomic_write_u64(&wslots[slot].refresh[i], hash);
 }
 
 /* Whether an entry is registered with this table for a refresh after writes. */
@@ -976,7 +978,7 @@ cachepg_slot_refresh_pending(int32 slot, uint64 hash)
 {
 	int			i;
 
-	if (slot <= CACHEPG_GLOBAL_SLOT || slot >= wshared->maxslots)
+	if (!table_slot(slot))
 		return false;
 	for (i = 0; i < REFRESH_PER_TABLE; i++)
 		if (pg_atomic_read_u64(&wslots[slot].refresh[i]) == hash)
@@ -988,9 +990,8 @@ cachepg_slot_refresh_pending(int32 slot, uint64 hash)
 bool
 cachepg_slot_written_now(int32 slot)
 {
-	if (slot <= CACHEPG_GLOBAL_SLOT || slot >= wshared->maxslots)
-		return false;
-	return pg_atomic_read_u32(&wslots[slot].marks[MARK_TABLE].inflight) > 0;
+	return table_slot(slot) &&
+		pg_atomic_read_u32(&wslots[slot].marks[MARK_TABLE].inflight) > 0;
 }
 
 /*
