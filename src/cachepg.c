@@ -23,6 +23,7 @@
 #include "twophase.h"
 #include "watch.h"
 #include "store.h"
+#include "transparent.h"
 #include "worker.h"
 
 PG_MODULE_MAGIC;
@@ -49,6 +50,12 @@ bool		cachepg_refresh_on_write = false;
 int			cachepg_refresh_budget = 100;
 int			cachepg_max_workers = 4;
 int			cachepg_test_refresh_delay_ms = 0;
+
+static const struct config_enum_entry mode_options[] = {
+	{"manual", CACHEPG_MODE_MANUAL, false},
+	{"force", CACHEPG_MODE_FORCE, false},
+	{NULL, 0, false}
+};
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -162,6 +169,10 @@ _PG_init(void)
 							"Most background refreshes started per second, over the whole server.",
 							NULL, &cachepg_refresh_budget, 100, 0, 100000,
 							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable("cachepg.mode",
+							 "Which top-level SELECTs are cached with no rewrite: manual (those with a cachepg hint comment, or reading only tables with a cache policy) or force (every eligible one, with cachepg.default_ttl).",
+							 NULL, &cachepg_mode, CACHEPG_MODE_MANUAL, mode_options,
+							 PGC_USERSET, 0, NULL, cachepg_mode_assign, NULL);
 	DefineCustomIntVariable("cachepg.test_delay_release_ms",
 							"For testing only: wait this long between a writer's commit becoming visible and the release of its marks.",
 							NULL, &cachepg_test_delay_release_ms, 0, 0, 60000,
@@ -214,5 +225,6 @@ _PG_init(void)
 	cachepg_watch_init();
 	cachepg_ddl_init();
 	cachepg_deps_init();
+	cachepg_transparent_init();
 	cachepg_register_reclaimer();
 }

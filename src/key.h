@@ -12,6 +12,7 @@
 #define CACHEPG_FORM_RECORD	1
 #define CACHEPG_FORM_TYPED	2
 #define CACHEPG_FORM_JSONB	3
+#define CACHEPG_FORM_QUERY	4		/* a transparent statement's rows */
 
 /* One query parameter as the caller passed it. */
 typedef struct CacheParam

@@ -77,11 +77,15 @@ typedef struct CacheCall
 	int			stale_s;		/* cachepg.stale_while_revalidate to record */
 	uint32		entry_flags;	/* ENTRY_* to record */
 	bool		refresh;		/* a background refresh: rows go nowhere */
+	bool		hit_only;		/* a hit, or nothing (CALL_MISSED) */
+	bool		refused;		/* set when the storability rules refuse it */
 	CacheParam *params;
 	Oid		   *argtypes;
 	int			nparams;
-	TupleDesc	caller;			/* record/typed forms: the rows' shape */
-	Tuplestorestate *ts;		/* record/typed forms: where rows go */
+	TupleDesc	caller;			/* record/typed/query forms: the rows' shape */
+	Tuplestorestate *ts;		/* record/typed/query forms: where rows go */
+	Snapshot	snapshot;		/* query form: the statement's own snapshot,
+								 * which a load runs on (NULL: a fresh one) */
 	Datum		jsonb;			/* jsonb form: the answer */
 	bool		jsonb_null;
 	MemoryContext cxt;			/* where results must live */
@@ -113,6 +117,13 @@ not_stored(const char *reason)
 static bool notice_not_loaded = false;
 static bool notice_disabled = false;
 static bool notice_sequence = false;
+
+/*
+ * A transparent statement (transparent.c) is cached or not without a
+ * word: the notices the functions send about configuration are held back
+ * while one runs (a call of the functions inside it speaks for itself).
+ */
+static bool quiet = false;
 
 /* A call's query text, argument argno (never NULL), in a fresh call. */
 static void
@@ -239,7 +250,7 @@ cache_usable(void)
 {
 	if (!cachepg_store_ready())
 	{
-		if (!notice_not_loaded)
+		if (!notice_not_loaded && !quiet)
 			ereport(NOTICE,
 					(errmsg("cachepg is not loaded through shared_preload_libraries, so query results are not cached"),
 					 errhint("Add cachepg to shared_preload_libraries and restart the server.")));
@@ -250,7 +261,7 @@ cache_usable(void)
 	{
 		if (cachepg_notice_not_stored)
 			not_stored("cachepg.enabled is off");
-		else if (!notice_disabled)
+		else if (!notice_disabled && !quiet)
 			ereport(NOTICE,
 					(errmsg("cachepg.enabled is off, so query results are not cached")));
 		notice_disabled = true;
@@ -310,6 +321,21 @@ marks_current(const char *data, int32 n)
 			return false;
 	}
 	return true;
+}
+
+/*
+ * The snapshot a call's hits and loads are held to when it is older than
+ * one taken now (README, "Freshness"): a transparent statement's own
+ * (taken when its portal started, before any mark could be read), or a
+ * REPEATABLE READ or SERIALIZABLE transaction's.  NULL: a fresh snapshot,
+ * taken after the marks were read.
+ */
+static Snapshot
+older_snapshot(const CacheCall *call)
+{
+	if (call != NULL && call->snapshot != NULL)
+		return call->snapshot;
+	return IsolationUsesXactSnapshot() ? GetTransactionSnapshot() : NULL;
 }
 
 /* Whether a snapshot sees every committed write to the tables of the marks. */
@@ -392,8 +418,8 @@ refresh_pending(const CacheEntryInfo *info, const char *blob)
  * snapshot may see.
  */
 static char *
-valid_entry(CacheKey *key, TimestampTz now, TupleDesc *stored, int32 *slotno,
-			CacheEntryInfo *info, bool *stale_hit)
+valid_entry(CacheKey *key, TimestampTz now, Snapshot older, TupleDesc *stored,
+			int32 *slotno, CacheEntryInfo *info, bool *stale_hit)
 {
 	Size		size;
 	char	   *blob;
@@ -453,8 +479,7 @@ valid_entry(CacheKey *key, TimestampTz now, TupleDesc *stored, int32 *slotno,
 		pfree(blob);
 		return NULL;
 	}
-	if (IsolationUsesXactSnapshot() &&
-		!marks_seen_by(blob + h->markoff, h->nmarks, GetTransactionSnapshot()))
+	if (older != NULL && !marks_seen_by(blob + h->markoff, h->nmarks, older))
 	{
 		/* fresh for others, but newer than what this snapshot may see */
 		pfree(blob);
@@ -495,7 +520,8 @@ serve_hit(CacheCall *call, CacheKey *key)
 	CacheEntryInfo info;
 	bool		stale_hit;
 	TimestampTz now = GetCurrentTimestamp();
-	char	   *blob = valid_entry(key, now, &stored, &slotno, &info, &stale_hit);
+	char	   *blob = valid_entry(key, now, older_snapshot(call), &stored,
+								   &slotno, &info, &stale_hit);
 	BlobHeader *h = (BlobHeader *) blob;
 	bool		first_hit;
 
@@ -715,13 +741,15 @@ report_unwatched(List *unwatched)
 			continue;
 		if (kind == UNWATCHED_UNWATCHABLE)
 		{
+			if (quiet)
+				continue;
 			/* nothing can watch it: promise nothing */
 			ereport(NOTICE,
 					(errmsg("cachepg did not store this result: \"%s\" cannot be watched", name)));
 			continue;
 		}
 		/* quiet by default when a worker will watch it: that resolves itself */
-		if (kind == UNWATCHED_OWNER || cachepg_notice_not_stored)
+		if ((kind == UNWATCHED_OWNER && !quiet) || cachepg_notice_not_stored)
 			ereport(NOTICE,
 					(errmsg("cachepg did not store this result: table \"%s\" is not watched", name),
 					 kind == UNWATCHED_WORKER ?
@@ -942,7 +970,7 @@ report_uncacheable(const CacheDeps *deps)
 			(errmsg("cachepg: result not stored: the query uses %s",
 					deps->reason)));
 	not_stored(verdict_reason(deps));
-	if (OidIsValid(deps->sequence) && !notice_sequence)
+	if (OidIsValid(deps->sequence) && !notice_sequence && !quiet)
 	{
 		/* a common surprise, so said once per session */
 		ereport(NOTICE,
@@ -963,13 +991,13 @@ typedef struct RelMarks
 
 /*
  * Append one mark to the entry's; false when a writer was in flight or
- * (an older snapshot) the snapshot missed a committed write.
+ * the older snapshot the load runs on (if any) missed a committed write.
  */
 static bool
-keep_mark(Load *ld, const CacheMark *m, bool clear, bool old_snapshot)
+keep_mark(Load *ld, const CacheMark *m, bool clear, Snapshot older)
 {
 	appendBinaryStringInfo(&ld->marks, (const char *) m, sizeof(*m));
-	return clear && (!old_snapshot || cachepg_mark_seen_by(m, GetTransactionSnapshot()));
+	return clear && (older == NULL || cachepg_mark_seen_by(m, older));
 }
 
 /*
@@ -1027,7 +1055,7 @@ granularity(Load *ld, List **keyslots)
 static void
 load_read_marks(Load *ld)
 {
-	bool		old_snapshot = IsolationUsesXactSnapshot();
+	Snapshot	old_snapshot = older_snapshot(ld->call);
 	List	   *rels;
 	List	   *all;
 	List	   *table_level;
@@ -1045,6 +1073,7 @@ load_read_marks(Load *ld)
 	if (!may_store(&ld->deps, ld->call, &ld->opted_in))
 	{
 		report_uncacheable(&ld->deps);
+		ld->call->refused = true;
 		return;
 	}
 	if (!xact_may_store())
@@ -1184,7 +1213,8 @@ load_run(Load *ld)
 
 	memset(&opts, 0, sizeof(opts));
 	opts.params = ld->params;
-	opts.read_only = false;		/* a fresh snapshot in READ COMMITTED */
+	/* a fresh snapshot in READ COMMITTED, or the statement's own */
+	opts.read_only = (call->snapshot != NULL);
 	opts.dest = (DestReceiver *) &recv;
 	rc = SPI_execute_plan_extended(ld->exec_plan, &opts);
 	if (rc < 0)
@@ -1234,7 +1264,7 @@ load_check(Load *ld)
 		 * own, and one that compiled PL/pgSQL bodies before a name was
 		 * marked may run them resolved the old way: neither stores.
 		 */
-		keep_mark(ld, &ld->dbnames, true, false);
+		keep_mark(ld, &ld->dbnames, true, NULL);
 		hdr->flags |= BLOB_NAMES_UNKNOWN;
 		if (cachepg_session_has_temp_objects())
 		{
@@ -1255,7 +1285,7 @@ load_check(Load *ld)
 		CacheMark	m;
 		bool		clear = cachepg_read_mark(MARK_NAME, lfirst_int(lc), &m);
 
-		if (!keep_mark(ld, &m, clear, IsolationUsesXactSnapshot()))
+		if (!keep_mark(ld, &m, clear, older_snapshot(ld->call)))
 			names_ok = false;
 	}
 	hdr->nameoff = blob->len;
@@ -1407,6 +1437,13 @@ load(CacheCall *call, CacheKey *key, CheckRecorder *checks, bool loader)
 /* Queries this backend is running for calls (nested calls count too). */
 static int	load_depth = 0;
 
+/* Whether this backend is running a query for a call (the planner asks). */
+bool
+cachepg_loading(void)
+{
+	return load_depth > 0;
+}
+
 /*
  * The miss path, with the privilege checks PostgreSQL makes noted while the
  * statement is parsed, planned and run (deps.c), whatever happens.  A
@@ -1499,32 +1536,117 @@ wait_for_loader(CacheCall *call, CacheKey *key, bool *loader)
 	}
 }
 
-/* The body shared by the three forms. */
-static void
+/* The body shared by the functions and transparent statements. */
+static CallOutcome
 get_or_run(CacheCall *call)
 {
 	CacheKey	key;
-	bool		loader;
+	bool		loader = false;
 
-	if (cache_usable())
+	if (!cache_usable())
 	{
-		/*
-		 * A REVOKE USAGE committed meanwhile changes the search path the key
-		 * holds: see it, as a direct query's name lookups would.
-		 */
-		AcceptInvalidationMessages();
-		cachepg_build_key(&key, call->form, call->sql, call->sqllen,
-						  call->params, call->nparams, true);
-		if (serve_hit(call, &key) || wait_for_loader(call, &key, &loader))
-		{
-			cachepg_count(CC_HITS, 1);
-			return;
-		}
-		cachepg_count(CC_MISSES, 1);
-		(void) run_query(call, &key, loader);
-	}
-	else
 		(void) run_query(call, NULL, false);
+		return CALL_UNCACHED;
+	}
+	/*
+	 * A REVOKE USAGE committed meanwhile changes the search path the key
+	 * holds: see it, as a direct query's name lookups would.
+	 */
+	AcceptInvalidationMessages();
+	cachepg_build_key(&key, call->form, call->sql, call->sqllen,
+					  call->params, call->nparams, true);
+	if (serve_hit(call, &key) ||
+		(!call->hit_only && wait_for_loader(call, &key, &loader)))
+	{
+		cachepg_count(CC_HITS, 1);
+		return CALL_HIT;
+	}
+	cachepg_count(CC_MISSES, 1);
+	if (call->hit_only)
+		return CALL_MISSED;
+	return run_query(call, &key, loader) ? CALL_STORED : CALL_NOT_STORED;
+}
+
+/* A call of the functions: it speaks for itself, even inside a statement. */
+static void
+function_call(CacheCall *call)
+{
+	bool		was_quiet = quiet;
+
+	quiet = false;
+	PG_TRY();
+	{
+		(void) get_or_run(call);
+	}
+	PG_FINALLY();
+	{
+		quiet = was_quiet;
+	}
+	PG_END_TRY();
+}
+
+/*
+ * A transparent statement (transparent.c): run the statement sql (its own
+ * text, comments stripped) with the bound parameters through the same
+ * pipeline as the functions, its rows going into ts in the shape desc.
+ * Its hits and loads are held to the statement's own snapshot, the active
+ * one.  use_cache false runs it uncached; hit_only serves a hit or does
+ * nothing (CALL_MISSED).  *refused says the storability rules refuse it.
+ */
+CallOutcome
+cachepg_run_statement(const char *sql, int ttl, bool ttl_explicit,
+					  ParamListInfo params, TupleDesc desc,
+					  Tuplestorestate *ts, bool use_cache, bool hit_only,
+					  bool *refused)
+{
+	CacheCall	call;
+	CallOutcome outcome = CALL_UNCACHED;
+	bool		was_quiet = quiet;
+	int			i;
+
+	memset(&call, 0, sizeof(call));
+	call.cxt = CurrentMemoryContext;
+	call.form = CACHEPG_FORM_QUERY;
+	call.sql = (char *) sql;
+	call.sqllen = strlen(sql);
+	call.ttl = ttl;
+	call.ttl_explicit = ttl_explicit;
+	call.stale_s = cachepg_stale_while_revalidate;
+	call.entry_flags = (cachepg_refresh_on_write ? ENTRY_REFRESH_ON_WRITE : 0) |
+		(ttl_explicit ? ENTRY_TTL_EXPLICIT : 0);
+	call.caller = desc;
+	call.ts = ts;
+	call.snapshot = GetActiveSnapshot();
+	call.hit_only = hit_only;
+	call.nparams = params ? params->numParams : 0;
+	call.params = palloc0(sizeof(CacheParam) * Max(call.nparams, 1));
+	call.argtypes = palloc(sizeof(Oid) * Max(call.nparams, 1));
+	for (i = 0; i < call.nparams; i++)
+	{
+		ParamExternData *prm = &params->params[i];
+
+		call.params[i].type = prm->ptype;
+		call.params[i].typmod = -1;
+		call.params[i].collation = InvalidOid;
+		call.params[i].isnull = prm->isnull;
+		call.params[i].value = prm->isnull ? (Datum) 0 : prm->value;
+		call.argtypes[i] = prm->ptype;
+	}
+	quiet = true;
+	PG_TRY();
+	{
+		if (use_cache)
+			outcome = get_or_run(&call);
+		else
+			(void) run_query(&call, NULL, false);
+	}
+	PG_FINALLY();
+	{
+		quiet = was_quiet;
+	}
+	PG_END_TRY();
+	*refused = call.refused;
+	return outcome;
 }
 
 /* cache_get_or_run(sql, ttl [, params...]) RETURNS SETOF record */
@@ -1538,7 +1660,7 @@ cachepg_get_or_run(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	call.caller = rsinfo->setDesc;
 	call.ts = rsinfo->setResult;
-	get_or_run(&call);
+	function_call(&call);
 	return (Datum) 0;
 }
 
@@ -1553,7 +1675,7 @@ cachepg_get_or_run_as(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	call.caller = rsinfo->setDesc;
 	call.ts = rsinfo->setResult;
-	get_or_run(&call);
+	function_call(&call);
 	return (Datum) 0;
 }
 
@@ -1564,7 +1686,7 @@ cachepg_get_or_run_jsonb(PG_FUNCTION_ARGS)
 	CacheCall	call;
 
 	collect_call(fcinfo, CACHEPG_FORM_JSONB, 0, &call);
-	get_or_run(&call);
+	function_call(&call);
 	if (call.jsonb_null)
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(call.jsonb);
@@ -1718,8 +1840,8 @@ cachepg_explain(PG_FUNCTION_ARGS)
 
 			cachepg_build_key(&key, forms[i], call.sql, call.sqllen,
 							  call.params, call.nparams, true);
-			blob = valid_entry(&key, GetCurrentTimestamp(), &shape, &slotno,
-							   &info, &stale_hit);
+			blob = valid_entry(&key, GetCurrentTimestamp(), older_snapshot(NULL),
+							   &shape, &slotno, &info, &stale_hit);
 			if (blob != NULL)
 			{
 				stored = true;

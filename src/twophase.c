@@ -226,11 +226,13 @@ cachepg_prepared_block_stores(void)
 	}
 	/*
 	 * None is left, but those that finished wrote without marks: count them
-	 * as a committed write to everything, so that no snapshot older than
-	 * now stores or is served (nothing was stored while the flag was set,
-	 * and newer snapshots see their outcome).
+	 * as a committed write to everything, by the newest XID assigned so
+	 * far, so that no snapshot older than now stores or is served (nothing
+	 * was stored while the flag was set, and newer snapshots see their
+	 * outcome).  Not the next XID: a snapshot taken once every assigned one
+	 * ended has that as its xmin, and must count as seeing them.
 	 */
-	cachepg_marks_all_written(U64FromFullTransactionId(ReadNextFullTransactionId()));
+	cachepg_marks_all_written(U64FromFullTransactionId(ReadNextFullTransactionId()) - 1);
 	SpinLockAcquire(&pshared->mutex);
 	pshared->unknown_prepared = false;
 	SpinLockRelease(&pshared->mutex);

@@ -122,6 +122,8 @@ form_name(int form)
 			return "typed";
 		case CACHEPG_FORM_JSONB:
 			return "jsonb";
+		case CACHEPG_FORM_QUERY:
+			return "statement";
 	}
 	return "?";
 }

@@ -1,0 +1,1332 @@
+/*
+ * transparent.c
+ *		Transparent caching: plain SELECTs cached with no rewrite, by a hint
+ *		comment, a table policy or cachepg.mode = force.
+ *
+ * The planner hook decides whether a top-level SELECT is to be cached and
+ * gives it a plan whose top node is the "cachepg" custom scan.  That node
+ * is one more caller of the pipeline the SQL functions use (run.c): the
+ * same key (of the statement's own text, comments stripped, and its bound
+ * parameters), storability rules, freshness protocol, privilege checks,
+ * single flight and refresh.  On a hit it copies the stored rows out; on a
+ * miss the pipeline prepares the text through SPI and runs it on the
+ * statement's own snapshot, held to the rules of an older snapshot: it
+ * stores only when that snapshot saw every committed write to what it read
+ * and nobody was writing it, and serves only entries that snapshot could
+ * have computed.
+ *
+ * Which plan: a statement whose parameters are known (none, or bound for a
+ * custom plan) gets a small plan, just the node, and is never planned
+ * unless it misses; a generic plan, an EXPLAIN, or a transaction that has
+ * written gets the statement's real plan below the node.  The node runs
+ * that plan itself, at full speed, when the cache can neither serve nor
+ * store the result (the transaction has written, the cache or the mode was
+ * turned off since).  Statements the storability rules refuse are
+ * remembered and planned normally from then on.
+ *
+ * Only top-level statements are cached: not statements inside functions
+ * (PL/pgSQL, SQL functions, DO, CALL), nor the query of CREATE TABLE AS,
+ * COPY or a view; cursors (DECLARE), EXPLAIN and prepared statements
+ * (PREPARE/EXECUTE, and the extended protocol's) are.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/namespace.h"
+#include "access/skey.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_extension.h"
+#include "commands/explain.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/extensible.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/planner.h"
+#include "parser/parsetree.h"
+#include "parser/scanner.h"
+#include "tcop/utility.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/plancache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+#include "cachepg.h"
+#include "key.h"
+#include "marks.h"
+#include "run.h"
+#include "store.h"
+#include "transparent.h"
+
+PG_FUNCTION_INFO_V1(cachepg_table_policy);
+
+/* cachepg.mode */
+int			cachepg_mode = CACHEPG_MODE_MANUAL;
+
+/* Why a statement is cached (custom_private), most specific first. */
+#define HOW_HINT	1
+#define HOW_POLICY	2
+#define HOW_FORCE	3
+#define HOW_MASK	0x0f
+#define HOW_EXPLICIT 0x10		/* the ttl was given (hint, policy) */
+#define HOW_SCS		0x20		/* standard_conforming_strings when planned */
+
+/* A small plan's cost: any plan of the statement is preferred as generic. */
+#define SMALL_PLAN_COST 1.0e9
+
+/* Where the planner is called from. */
+static int	plan_depth = 0;		/* nested planning (inlining, policies) */
+static int	exec_depth = 0;		/* executor running (functions' statements) */
+static int	utility_block = 0;	/* a utility other than EXPLAIN/DECLARE/EXECUTE */
+static int	explain_depth = 0;	/* EXPLAIN: plan the statement for real */
+
+/*
+ * The statement of the utility command being run (EXPLAIN, DECLARE): the
+ * query it plans has no location of its own within that text.
+ */
+static const char *utility_text = NULL;
+static int	utility_location = 0;
+static int	utility_len = 0;
+
+static planner_hook_type prev_planner = NULL;
+static ProcessUtility_hook_type prev_utility = NULL;
+static ExecutorStart_hook_type prev_start = NULL;
+static ExecutorRun_hook_type prev_run = NULL;
+static ExecutorFinish_hook_type prev_finish = NULL;
+
+/* ----------------------------------------------------------------
+ * Reading a statement's text: hints, the statement inside a wrapper,
+ * comments stripped
+ * ----------------------------------------------------------------
+ */
+
+typedef struct Token
+{
+	int			start;
+	int			len;
+	int			code;			/* core_yylex's token */
+} Token;
+
+/* What a statement's text says. */
+typedef struct Statement
+{
+	char	   *sql;			/* the SELECT itself, comments stripped */
+	int			hint;			/* HINT_* */
+	int			hint_ttl;
+} Statement;
+
+#define HINT_NONE	0
+#define HINT_ON		1			/* cache with cachepg.default_ttl */
+#define HINT_TTL	2			/* cache with hint_ttl */
+#define HINT_OFF	3
+
+static bool
+token_is(const char *text, const Token *t, const char *word)
+{
+	return t->len == (int) strlen(word) &&
+		pg_strncasecmp(text + t->start, word, t->len) == 0;
+}
+
+/* Whether a token begins a SELECT, VALUES, TABLE or WITH statement. */
+static bool
+begins_select(const char *text, const Token *t)
+{
+	return t->code == '(' || token_is(text, t, "select") ||
+		token_is(text, t, "values") || token_is(text, t, "table") ||
+		token_is(text, t, "with");
+}
+
+/* Index of the first token from i at parenthesis depth 0 that is word. */
+static int
+find_word(const char *text, const Token *toks, int n, int i, const char *word)
+{
+	int			depth = 0;
+
+	for (; i < n; i++)
+	{
+		if (toks[i].code == '(')
+			depth++;
+		else if (toks[i].code == ')')
+			depth--;
+		else if (depth == 0 && token_is(text, &toks[i], word))
+			return i;
+	}
+	return -1;
+}
+
+/* sqlcommenter's URL encoding (%XX), in place. */
+static void
+url_decode(char *s)
+{
+	char	   *out = s;
+
+	for (; *s; s++)
+	{
+		if (s[0] == '%' && isxdigit((unsigned char) s[1]) &&
+			isxdigit((unsigned char) s[2]))
+		{
+			char		hex[3] = {s[1], s[2], '\0'};
+
+			*out++ = (char) strtol(hex, NULL, 16);
+			s += 2;
+		}
+		else
+			*out++ = *s;
+	}
+	*out = '\0';
+}
+
+/* A hint's value: "off", "on" or "ttl=N"; anything else is ignored. */
+static void
+read_hint_value(const char *value, Statement *st)
+{
+	const char *p = value;
+	char	   *end;
+	long		ttl;
+
+	while (isspace((unsigned char) *p))
+		p++;
+	if (pg_strncasecmp(p, "off", 3) == 0 && strspn(p + 3, " \t\r\n") == strlen(p + 3))
+		st->hint = HINT_OFF;
+	else if (pg_strncasecmp(p, "on", 2) == 0 && strspn(p + 2, " \t\r\n") == strlen(p + 2))
+	{
+		if (st->hint == HINT_NONE)
+			st->hint = HINT_ON;
+	}
+	else if (pg_strncasecmp(p, "ttl", 3) == 0)
+	{
+		p += 3;
+		while (isspace((unsigned char) *p))
+			p++;
+		if (*p++ != '=')
+			goto bad;
+		while (isspace((unsigned char) *p))
+			p++;
+		if (!isdigit((unsigned char) *p))
+			goto bad;
+		errno = 0;
+		ttl = strtol(p, &end, 10);
+		if (errno != 0 || ttl > INT_MAX || strspn(end, " \t\r\n") != strlen(end))
+			goto bad;
+		if (st->hint != HINT_OFF)
+		{
+			st->hint = HINT_TTL;
+			st->hint_ttl = (int) ttl;
+		}
+	}
+	else
+		goto bad;
+	return;
+bad:
+	ereport(DEBUG1,
+			(errmsg("cachepg ignored a hint it cannot read: \"%s\"", value)));
+}
+
+/*
+ * One comment's text: "cachepg: <value>", or sqlcommenter's
+ * key='value',... pairs (URL-encoded) with the key cachepg.
+ */
+static void
+read_comment(const char *body, int len, Statement *st)
+{
+	char	   *c = pnstrdup(body, len);
+	char	   *p = c;
+
+	while (isspace((unsigned char) *p))
+		p++;
+	if (pg_strncasecmp(p, "cachepg", 7) == 0)
+	{
+		char	   *q = p + 7;
+
+		while (isspace((unsigned char) *q))
+			q++;
+		if (*q == ':')
+		{
+			read_hint_value(q + 1, st);
+			pfree(c);
+			return;
+		}
+	}
+	/* sqlcommenter: key='value'[,key='value']... */
+	while (*p)
+	{
+		char	   *key = p;
+		char	   *value;
+		char	   *out;
+
+		while (*p && *p != '=' && *p != ',')
+			p++;
+		if (*p != '=' || p[1] != '\'')
+			break;
+		*p = '\0';
+		p += 2;
+		value = out = p;
+		while (*p && *p != '\'')
+		{
+			if (*p == '\\' && p[1] != '\0')
+				p++;			/* an escaped character */
+			*out++ = *p++;
+		}
+		if (*p != '\'')
+			break;
+		*out = '\0';
+		p++;
+		while (isspace((unsigned char) *key))
+			key++;
+		url_decode(key);
+		if (strcmp(key, "cachepg") == 0)
+		{
+			url_decode(value);
+			read_hint_value(value, st);
+		}
+		while (isspace((unsigned char) *p))
+			p++;
+		if (*p == ',')
+			p++;
+		else
+			break;
+	}
+	pfree(c);
+}
+
+/* The comments in text between two tokens (whitespace and comments only). */
+static void
+read_gap(const char *text, int from, int to, Statement *st)
+{
+	int			i = from;
+
+	while (i < to)
+	{
+		if (text[i] == '-' && i + 1 < to && text[i + 1] == '-')
+		{
+			while (i < to && text[i] != '\n')
+				i++;
+		}
+		else if (text[i] == '/' && i + 1 < to && text[i + 1] == '*')
+		{
+			int			depth = 1;
+			int			body = i + 2;
+
+			i += 2;
+			while (i < to && depth > 0)
+			{
+				if (text[i] == '/' && i + 1 < to && text[i + 1] == '*')
+				{
+					depth++;
+					i += 2;
+				}
+				else if (text[i] == '*' && i + 1 < to && text[i + 1] == '/')
+				{
+					depth--;
+					i += 2;
+				}
+				else
+					i++;
+			}
+			if (depth == 0)
+				read_comment(text + body, i - 2 - body, st);
+		}
+		else
+			i++;
+	}
+}
+
+/*
+ * Read the statement of a query tree from its source text: its hints (only
+ * comments of its own text count, never string literals), and the text of
+ * the SELECT itself with comments stripped (a traceparent in a comment
+ * must not make every key unique) and whitespace between tokens made one
+ * space.  The text may be a wrapper: DECLARE ... FOR, PREPARE ... AS,
+ * EXPLAIN [options].  False when the SELECT cannot be found, or it is a
+ * SELECT INTO.
+ */
+static bool
+read_statement(const char *query_string, const Query *parse, Statement *st)
+{
+	int			loc = Max(parse->stmt_location, 0);
+	int			len = parse->stmt_len;
+	char	   *text;
+	core_yyscan_t scanner;
+	core_yy_extra_type extra;
+	core_YYSTYPE lval;
+	YYLTYPE		lloc;
+	Token	   *toks;
+	int			n = 0;
+	int			max = 64;
+	int			i;
+	int			prev_end = 0;
+	StringInfoData sql;
+
+	if (loc == 0 && len == 0 && query_string == utility_text)
+	{
+		loc = utility_location;
+		len = utility_len;
+	}
+	if (len <= 0)
+		len = strlen(query_string + loc);
+	text = pnstrdup(query_string + loc, len);
+	memset(st, 0, sizeof(*st));
+	toks = palloc(sizeof(Token) * max);
+	scanner = scanner_init(text, &extra, &ScanKeywords, ScanKeywordTokens);
+	extra.escape_string_warning = false;
+	for (;;)
+	{
+		int			code = core_yylex(&lval, &lloc, scanner);
+
+		if (code == 0)
+			break;
+		if (n == max)
+		{
+			max *= 2;
+			toks = repalloc(toks, sizeof(Token) * max);
+		}
+		toks[n].start = lloc;
+		/* flex ends the current token's text with a zero byte */
+		toks[n].len = strlen(extra.scanbuf + lloc);
+		toks[n].code = code;
+		read_gap(text, prev_end, lloc, st);
+		prev_end = lloc + toks[n].len;
+		n++;
+	}
+	read_gap(text, prev_end, len, st);
+	scanner_finish(scanner);
+	if (n > 0 && toks[n - 1].code == ';')
+		n--;
+
+	/* the SELECT inside a wrapper */
+	i = 0;
+	while (i < n)
+	{
+		int			j;
+
+		if (token_is(text, &toks[i], "declare"))
+			j = find_word(text, toks, n, i, "for");
+		else if (token_is(text, &toks[i], "prepare"))
+			j = find_word(text, toks, n, i, "as");
+		else if (token_is(text, &toks[i], "explain"))
+		{
+			j = i;
+			while (j + 1 < n && (token_is(text, &toks[j + 1], "analyze") ||
+								 token_is(text, &toks[j + 1], "analyse") ||
+								 token_is(text, &toks[j + 1], "verbose")))
+				j++;
+			if (j + 2 < n && toks[j + 1].code == '(' &&
+				!begins_select(text, &toks[j + 2]))
+			{
+				/* the options, to the matching parenthesis */
+				int			depth = 0;
+
+				for (j = j + 1; j < n; j++)
+				{
+					depth += (toks[j].code == '(') - (toks[j].code == ')');
+					if (depth == 0)
+						break;
+				}
+				if (j >= n)
+					j = -1;
+			}
+		}
+		else
+			break;
+		if (j < 0)
+			return false;
+		i = j + 1;
+	}
+	if (i >= n || !begins_select(text, &toks[i]) ||
+		find_word(text, toks, n, i, "into") >= 0)
+		return false;
+
+	initStringInfo(&sql);
+	for (; i < n; i++)
+	{
+		if (sql.len > 0 && (i == 0 || toks[i - 1].start + toks[i - 1].len < toks[i].start))
+			appendStringInfoChar(&sql, ' ');
+		appendBinaryStringInfo(&sql, text + toks[i].start, toks[i].len);
+	}
+	st->sql = sql.data;
+	pfree(toks);
+	pfree(text);
+	return true;
+}
+
+/* ----------------------------------------------------------------
+ * Table policies: a table's ttl, read from the extension's table
+ * cache_policy into a backend-local map, read again after a relcache
+ * invalidation of a table that has one or of cache_policy itself
+ * (cache_table_policy() sends both).
+ * ----------------------------------------------------------------
+ */
+
+typedef struct Policy
+{
+	Oid			relid;
+	int			ttl;
+} Policy;
+
+static HTAB *policies = NULL;
+static bool policies_valid = false;
+static Oid	policy_table = InvalidOid;
+static uint64 policy_names_gen = 0;	/* when cachepg was found missing */
+
+static void
+policy_inval(Datum arg, Oid relid)
+{
+	if (!OidIsValid(relid) || relid == policy_table ||
+		(policies != NULL && hash_search(policies, &relid, HASH_FIND, NULL) != NULL))
+		policies_valid = false;
+}
+
+/* The relation holding the policies in this database, or InvalidOid. */
+static Oid
+find_policy_table(void)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			nsp = InvalidOid;
+
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
+				F_NAMEEQ, CStringGetDatum("cachepg"));
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	if (HeapTupleIsValid(tup = systable_getnext(scan)))
+		nsp = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return OidIsValid(nsp) ? get_relname_relid("cache_policy", nsp) : InvalidOid;
+}
+
+static void
+load_policies(void)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	if (policies == NULL)
+		policies = cachepg_local_hash("cachepg table policies", 64, sizeof(Oid),
+									  sizeof(Policy));
+	else
+	{
+		HASH_SEQ_STATUS seq;
+		Policy	   *p;
+
+		hash_seq_init(&seq, policies);
+		while ((p = hash_seq_search(&seq)) != NULL)
+			hash_search(policies, &p->relid, HASH_REMOVE, NULL);
+	}
+	policies_valid = true;
+	policy_table = find_policy_table();
+	if (!OidIsValid(policy_table))
+	{
+		/* looked for again once DDL changed a name of this database */
+		policy_names_gen = cachepg_marks_db_names_gen();
+		return;
+	}
+	rel = table_open(policy_table, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		bool		isnull[2];
+		Datum		relid = heap_getattr(tup, 1, RelationGetDescr(rel), &isnull[0]);
+		Datum		ttl = heap_getattr(tup, 2, RelationGetDescr(rel), &isnull[1]);
+		Policy	   *p;
+
+		if (isnull[0] || isnull[1])
+			continue;
+		p = hash_search(policies, &relid, HASH_ENTER, NULL);
+		p->ttl = DatumGetInt32(ttl);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
+/* A table's policy ttl, or -1. */
+static int
+policy_ttl(Oid relid)
+{
+	Policy	   *p;
+
+	if (!policies_valid ||
+		(!OidIsValid(policy_table) && policy_names_gen != cachepg_marks_db_names_gen()))
+		load_policies();
+	if (!OidIsValid(policy_table))
+		return -1;
+	p = hash_search(policies, &relid, HASH_FIND, NULL);
+	return p ? p->ttl : -1;
+}
+
+typedef struct PolicyWalk
+{
+	List	   *relids;			/* tables read */
+	bool		all;			/* every one has a policy */
+	int			ttl;			/* the smallest */
+} PolicyWalk;
+
+static bool
+policy_walker(Node *node, PolicyWalk *w)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, RangeTblEntry))
+	{
+		RangeTblEntry *rte = (RangeTblEntry *) node;
+		int			ttl;
+
+		/* a view's own entry: its tables are walked too */
+		if (rte->rtekind != RTE_RELATION || rte->relkind == RELKIND_VIEW)
+			return false;
+		ttl = policy_ttl(rte->relid);
+		w->relids = list_append_unique_oid(w->relids, rte->relid);
+		if (ttl < 0)
+			w->all = false;
+		else if (w->ttl < 0 || ttl < w->ttl)
+			w->ttl = ttl;
+		return false;
+	}
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, policy_walker, w,
+								 QTW_EXAMINE_RTES_BEFORE);
+	return expression_tree_walker(node, policy_walker, w);
+}
+
+/* The smallest policy ttl of relids now, or -1 if one has none. */
+static int
+policies_ttl(List *relids)
+{
+	ListCell   *lc;
+	int			min = -1;
+
+	foreach(lc, relids)
+	{
+		int			ttl = policy_ttl(lfirst_oid(lc));
+
+		if (ttl < 0)
+			return -1;
+		if (min < 0 || ttl < min)
+			min = ttl;
+	}
+	return min;
+}
+
+/*
+ * cache_table_policy(tbl regclass, ttl integer): cache every eligible
+ * top-level SELECT that reads only tables with a policy, with the smallest
+ * of their ttls; a NULL ttl removes the table's policy.  For the table's
+ * owner or cachepg_admin.  Plans of the table are made again (a relcache
+ * invalidation), and every backend reads the policies again.
+ */
+Datum
+cachepg_table_policy(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	char		kind;
+	Oid			admin = get_role_oid("cachepg_admin", true);
+	Oid			table = find_policy_table();
+	Oid			save_user;
+	int			save_sec;
+	char	   *sql;
+	Oid			argtypes[2] = {REGCLASSOID, INT4OID};
+	Datum		args[2];
+	HeapTuple	tp;
+	Oid			owner;
+	int			rc;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("table must not be null")));
+	relid = PG_GETARG_OID(0);
+	kind = get_rel_relkind(relid);
+	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE &&
+		kind != RELKIND_MATVIEW)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table or materialized view",
+						kind ? get_rel_name(relid) : "?")));
+	if (!pg_class_ownercheck(relid, GetUserId()) &&
+		!(OidIsValid(admin) && has_privs_of_role(GetUserId(), admin)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be owner of table %s or a member of cachepg_admin",
+						get_rel_name(relid))));
+	if (!PG_ARGISNULL(1) && PG_GETARG_INT32(1) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ttl must not be negative"),
+				 errhint("Use 0 for no expiry, NULL to remove the policy.")));
+	if (!OidIsValid(table))
+		elog(ERROR, "cachepg's table cache_policy is missing");
+
+	sql = psprintf(PG_ARGISNULL(1) ?
+				   "DELETE FROM %s.cache_policy WHERE relid = $1" :
+				   "INSERT INTO %s.cache_policy AS p VALUES ($1, $2) "
+				   "ON CONFLICT (relid) DO UPDATE SET ttl = excluded.ttl",
+				   quote_identifier(get_namespace_name(get_rel_namespace(table))));
+	args[0] = ObjectIdGetDatum(relid);
+	args[1] = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
+
+	/* written as the table's owner (the extension's), as nobody else can */
+	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(table));
+	if (!HeapTupleIsValid(tp))
+		elog(ERROR, "cache lookup failed for relation %u", table);
+	owner = ((Form_pg_class) GETSTRUCT(tp))->relowner;
+	ReleaseSysCache(tp);
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	SetUserIdAndSecContext(owner,
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = SPI_execute_with_args(sql, PG_ARGISNULL(1) ? 1 : 2,
+							   argtypes, args, NULL,
+							   false, 0);
+	if (rc != SPI_OK_INSERT && rc != SPI_OK_DELETE)
+		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
+	SPI_finish();
+	SetUserIdAndSecContext(save_user, save_sec);
+
+	CacheInvalidateRelcacheByRelid(relid);
+	CacheInvalidateRelcacheByRelid(table);
+	PG_RETURN_VOID();
+}
+
+/* ----------------------------------------------------------------
+ * Statements the storability rules refused, planned normally from then
+ * on: by the hash of their text and what can change the verdict besides
+ * the catalogs (forgotten at any relcache or pg_proc invalidation).
+ * ----------------------------------------------------------------
+ */
+
+static HTAB *refused = NULL;
+
+#define REFUSED_MAX 4096
+
+static uint64
+refused_key(const Statement *st, bool ttl_explicit)
+{
+	return cachepg_hash(st->sql, strlen(st->sql)) ^
+		((uint64) ttl_explicit << 1) ^ (uint64) cachepg_store_uncacheable;
+}
+
+static bool
+was_refused(const Statement *st, bool ttl_explicit)
+{
+	uint64		key = refused_key(st, ttl_explicit);
+
+	return refused != NULL && hash_search(refused, &key, HASH_FIND, NULL) != NULL;
+}
+
+static void
+note_refused(const char *sql, bool ttl_explicit)
+{
+	Statement	st;
+	uint64		key;
+
+	st.sql = (char *) sql;
+	key = refused_key(&st, ttl_explicit);
+	if (refused == NULL || hash_get_num_entries(refused) >= REFUSED_MAX)
+	{
+		if (refused != NULL)
+			hash_destroy(refused);
+		refused = cachepg_local_hash("cachepg refused statements", 256,
+									 sizeof(uint64), sizeof(uint64));
+	}
+	hash_search(refused, &key, HASH_ENTER, NULL);
+}
+
+static void
+forget_refused(void)
+{
+	if (refused != NULL && hash_get_num_entries(refused) > 0)
+	{
+		hash_destroy(refused);
+		refused = NULL;
+	}
+}
+
+static void
+refused_relcache_inval(Datum arg, Oid relid)
+{
+	forget_refused();
+}
+
+static void
+refused_syscache_inval(Datum arg, int cacheid, uint32 hashvalue)
+{
+	forget_refused();
+}
+
+/* ----------------------------------------------------------------
+ * The plan
+ * ----------------------------------------------------------------
+ */
+
+static CustomScanMethods scan_methods;
+static CustomExecMethods exec_methods;
+
+/* What the node needs to know (custom_private, in this order). */
+typedef struct NodeInfo
+{
+	char	   *sql;
+	int			ttl;
+	int			how;			/* HOW_* and flags */
+	List	   *relids;			/* HOW_POLICY: the tables */
+} NodeInfo;
+
+static List *
+info_to_private(const NodeInfo *ni)
+{
+	return list_make4(makeString(ni->sql), makeInteger(ni->ttl),
+					  makeInteger(ni->how), ni->relids);
+}
+
+static void
+info_from_private(List *priv, NodeInfo *ni)
+{
+	ni->sql = strVal(linitial(priv));
+	ni->ttl = intVal(lsecond(priv));
+	ni->how = intVal(lthird(priv));
+	ni->relids = (List *) lfourth(priv);
+}
+
+/*
+ * Whether this statement is to be cached, and how (hint, policy, mode);
+ * fills in *ni.
+ */
+static bool
+choose(Query *parse, const Statement *st, NodeInfo *ni)
+{
+	PolicyWalk	w;
+
+	memset(ni, 0, sizeof(*ni));
+	ni->sql = st->sql;
+	if (standard_conforming_strings)
+		ni->how |= HOW_SCS;
+	switch (st->hint)
+	{
+		case HINT_OFF:
+			return false;
+		case HINT_TTL:
+			ni->how |= HOW_HINT | HOW_EXPLICIT;
+			ni->ttl = st->hint_ttl;
+			return true;
+		case HINT_ON:
+			ni->how |= HOW_HINT;
+			ni->ttl = cachepg_default_ttl;
+			return true;
+	}
+	memset(&w, 0, sizeof(w));
+	w.all = true;
+	w.ttl = -1;
+	(void) query_tree_walker(parse, policy_walker, &w, QTW_EXAMINE_RTES_BEFORE);
+	if (w.relids != NIL && w.all)
+	{
+		ni->how |= HOW_POLICY | HOW_EXPLICIT;
+		ni->ttl = w.ttl;
+		ni->relids = w.relids;
+		return true;
+	}
+	if (cachepg_mode == CACHEPG_MODE_FORCE)
+	{
+		ni->how |= HOW_FORCE;
+		ni->ttl = cachepg_default_ttl;
+		return true;
+	}
+	return false;
+}
+
+static bool
+extern_param_walker(Node *node, void *arg)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Param))
+		return ((Param *) node)->paramkind == PARAM_EXTERN;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, extern_param_walker, arg, 0);
+	return expression_tree_walker(node, extern_param_walker, arg);
+}
+
+/*
+ * The node: its output columns are the statement's (names, types,
+ * typmods, collations: what Describe and RowDescription show), read from a
+ * scan tuple of the same shape.
+ */
+static CustomScan *
+make_node(List *targetList, const NodeInfo *ni, Plan *child)
+{
+	CustomScan *cs = makeNode(CustomScan);
+	List	   *scan_tlist = NIL;
+	List	   *tlist = NIL;
+	AttrNumber	resno = 1;
+	ListCell   *lc;
+
+	foreach(lc, targetList)
+	{
+		TargetEntry *te = lfirst_node(TargetEntry, lc);
+		Oid			type = exprType((Node *) te->expr);
+		int32		typmod = exprTypmod((Node *) te->expr);
+		Oid			coll = exprCollation((Node *) te->expr);
+		char	   *name = te->resname ? pstrdup(te->resname) : NULL;
+
+		if (te->resjunk)
+			continue;
+		scan_tlist = lappend(scan_tlist,
+							 makeTargetEntry((Expr *) makeNullConst(type, typmod, coll),
+											 resno, name, false));
+		tlist = lappend(tlist,
+						makeTargetEntry((Expr *) makeVar(INDEX_VAR, resno, type, typmod, coll, 0),
+										resno, name, false));
+		resno++;
+	}
+	cs->scan.plan.targetlist = tlist;
+	cs->scan.scanrelid = 0;
+	cs->custom_scan_tlist = scan_tlist;
+	cs->flags = CUSTOMPATH_SUPPORT_BACKWARD_SCAN;
+	cs->custom_private = info_to_private(ni);
+	cs->methods = &scan_methods;
+	/* not in any parallel subtree: no per-node shared state is keyed by it */
+	cs->scan.plan.plan_node_id = -1;
+	if (child != NULL)
+	{
+		cs->custom_plans = list_make1(child);
+		cs->scan.plan.startup_cost = child->startup_cost;
+		cs->scan.plan.total_cost = child->total_cost;
+		cs->scan.plan.plan_rows = child->plan_rows;
+		cs->scan.plan.plan_width = child->plan_width;
+	}
+	else
+	{
+		cs->scan.plan.startup_cost = 0;
+		cs->scan.plan.total_cost = SMALL_PLAN_COST;
+		cs->scan.plan.plan_rows = 1;
+		cs->scan.plan.plan_width = 0;
+	}
+	return cs;
+}
+
+/* The plan of a statement to be cached. */
+static PlannedStmt *
+plan_statement(Query *parse, const char *query_string, int cursorOptions,
+			   ParamListInfo boundParams, const NodeInfo *ni)
+{
+	PlannedStmt *pstmt;
+	CustomScan *cs;
+	List	   *tlist;
+
+	if (explain_depth == 0 && !TransactionIdIsValid(GetTopTransactionIdIfAny()) &&
+		(boundParams != NULL || !query_tree_walker(parse, extern_param_walker, NULL, 0)))
+	{
+		/* the statement is planned only if it misses */
+		pstmt = makeNode(PlannedStmt);
+		pstmt->commandType = CMD_SELECT;
+		pstmt->queryId = parse->queryId;
+		pstmt->canSetTag = parse->canSetTag;
+		pstmt->planTree = (Plan *) make_node(parse->targetList, ni, NULL);
+		pstmt->stmt_location = parse->stmt_location;
+		pstmt->stmt_len = parse->stmt_len;
+		return pstmt;
+	}
+	/* the planner rewrites the tree it is given: the columns first */
+	tlist = copyObject(parse->targetList);
+	pstmt = prev_planner ?
+		prev_planner(parse, query_string, cursorOptions, boundParams) :
+		standard_planner(parse, query_string, cursorOptions, boundParams);
+	cs = make_node(tlist, ni, pstmt->planTree);
+	pstmt->planTree = (Plan *) cs;
+	return pstmt;
+}
+
+/*
+ * planner_hook: a top-level SELECT to be cached gets the cachepg node on
+ * top; anything else is planned as it would be without cachepg.
+ */
+static PlannedStmt *
+transparent_planner(Query *parse, const char *query_string, int cursorOptions,
+					ParamListInfo boundParams)
+{
+	PlannedStmt *result;
+	bool		consider;
+
+	consider = plan_depth == 0 && exec_depth == 0 && utility_block == 0 &&
+		cachepg_enabled && MyBackendType == B_BACKEND &&
+		!cachepg_loading() && query_string != NULL &&
+		parse->commandType == CMD_SELECT && parse->utilityStmt == NULL &&
+		parse->rowMarks == NIL && !parse->hasModifyingCTE &&
+		cachepg_store_ready() && !RecoveryInProgress();
+	plan_depth++;
+	PG_TRY();
+	{
+		Statement	st;
+		NodeInfo	ni;
+
+		if (consider && read_statement(query_string, parse, &st) &&
+			choose(parse, &st, &ni) && !was_refused(&st, (ni.how & HOW_EXPLICIT) != 0))
+			result = plan_statement(parse, query_string, cursorOptions,
+									boundParams, &ni);
+		else
+			result = prev_planner ?
+				prev_planner(parse, query_string, cursorOptions, boundParams) :
+				standard_planner(parse, query_string, cursorOptions, boundParams);
+	}
+	PG_FINALLY();
+	{
+		plan_depth--;
+	}
+	PG_END_TRY();
+	return result;
+}
+
+/* ----------------------------------------------------------------
+ * The node
+ * ----------------------------------------------------------------
+ */
+
+typedef struct CachepgState
+{
+	CustomScanState css;
+	NodeInfo	ni;
+	Plan	   *child_plan;		/* the statement's plan, or NULL */
+	PlanState  *child;			/* once started */
+	int			eflags;
+	bool		started;
+	bool		via_child;		/* rows come from the child */
+	Tuplestorestate *ts;		/* else from here */
+	TupleTableSlot *mslot;		/* reads ts */
+	const char *outcome;		/* for EXPLAIN ANALYZE */
+} CachepgState;
+
+static Node *
+create_state(CustomScan *cs)
+{
+	CachepgState *st = (CachepgState *) newNode(sizeof(CachepgState), T_CustomScanState);
+
+	st->css.methods = &exec_methods;
+	info_from_private(cs->custom_private, &st->ni);
+	st->child_plan = cs->custom_plans ? linitial(cs->custom_plans) : NULL;
+	return (Node *) st;
+}
+
+static void
+start_child(CachepgState *st)
+{
+	if (st->child == NULL)
+	{
+		st->child = ExecInitNode(st->child_plan, st->css.ss.ps.state, st->eflags);
+		st->css.custom_ps = list_make1(st->child);
+	}
+}
+
+static void
+begin_scan(CustomScanState *node, EState *estate, int eflags)
+{
+	CachepgState *st = (CachepgState *) node;
+
+	st->eflags = eflags;
+	/* EXPLAIN shows the plan below (not run if the cache serves) */
+	if (st->child_plan != NULL &&
+		((eflags & EXEC_FLAG_EXPLAIN_ONLY) || estate->es_instrument))
+		start_child(st);
+}
+
+/* Whether the reason the statement was cached for still holds. */
+static bool
+still_chosen(CachepgState *st, ParamListInfo params)
+{
+	int			i;
+
+	if (!cachepg_enabled || ((st->ni.how & HOW_SCS) != 0) != standard_conforming_strings)
+		return false;
+	switch (st->ni.how & HOW_MASK)
+	{
+		case HOW_FORCE:
+			if (cachepg_mode != CACHEPG_MODE_FORCE)
+				return false;
+			st->ni.ttl = cachepg_default_ttl;
+			break;
+		case HOW_POLICY:
+			if ((st->ni.ttl = policies_ttl(st->ni.relids)) < 0)
+				return false;
+			break;
+	}
+	/* parameters as the protocol binds them, with their types */
+	if (params != NULL)
+	{
+		if (params->paramFetch != NULL)
+			return false;
+		for (i = 0; i < params->numParams; i++)
+			if (!OidIsValid(params->params[i].ptype))
+				return false;
+	}
+	return true;
+}
+
+static void
+start_scan(CachepgState *st)
+{
+	EState	   *estate = st->css.ss.ps.state;
+	ParamListInfo params = estate->es_param_list_info;
+	TupleDesc	desc = st->css.ss.ss_ScanTupleSlot->tts_tupleDescriptor;
+	bool		chosen = still_chosen(st, params);
+	bool		written = TransactionIdIsValid(GetTopTransactionIdIfAny());
+	bool		refused_now = false;
+	CallOutcome outcome;
+
+	st->started = true;
+	if (!chosen && st->child_plan != NULL)
+	{
+		st->via_child = true;
+		st->outcome = "not used";
+		return;
+	}
+	st->ts = tuplestore_begin_heap((st->eflags & EXEC_FLAG_BACKWARD) != 0, false, work_mem);
+	st->mslot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsMinimalTuple);
+	/* a transaction that has written stores nothing: a hit, or the plan */
+	outcome = cachepg_run_statement(st->ni.sql, st->ni.ttl,
+									(st->ni.how & HOW_EXPLICIT) != 0, params,
+									desc, st->ts, chosen,
+									written && st->child_plan != NULL,
+									&refused_now);
+	if (refused_now)
+		note_refused(st->ni.sql, (st->ni.how & HOW_EXPLICIT) != 0);
+	switch (outcome)
+	{
+		case CALL_HIT:
+			st->outcome = "hit";
+			break;
+		case CALL_STORED:
+			st->outcome = "miss, stored";
+			break;
+		case CALL_NOT_STORED:
+			st->outcome = "miss, not stored";
+			break;
+		case CALL_UNCACHED:
+			st->outcome = "not used";
+			break;
+		case CALL_MISSED:
+			st->outcome = "miss, the transaction has written";
+			st->via_child = true;
+			break;
+	}
+}
+
+static TupleTableSlot *
+exec_scan(CustomScanState *node)
+{
+	CachepgState *st = (CachepgState *) node;
+	TupleTableSlot *out = node->ss.ss_ScanTupleSlot;
+
+	if (!st->started)
+		start_scan(st);
+	if (st->via_child)
+	{
+		TupleTableSlot *slot;
+		int			natts = out->tts_tupleDescriptor->natts;
+
+		start_child(st);
+		slot = ExecProcNode(st->child);
+		ExecClearTuple(out);
+		if (TupIsNull(slot))
+			return out;
+		/* the statement's columns; junk ones (sort keys) come after them */
+		slot_getsomeattrs(slot, natts);
+		memcpy(out->tts_values, slot->tts_values, sizeof(Datum) * natts);
+		memcpy(out->tts_isnull, slot->tts_isnull, sizeof(bool) * natts);
+		return ExecStoreVirtualTuple(out);
+	}
+	if (!tuplestore_gettupleslot(st->ts,
+								 ScanDirectionIsForward(node->ss.ps.state->es_direction),
+								 false, st->mslot))
+		return ExecClearTuple(st->mslot);
+	return st->mslot;
+}
+
+static void
+end_scan(CustomScanState *node)
+{
+	CachepgState *st = (CachepgState *) node;
+
+	if (st->child != NULL)
+		ExecEndNode(st->child);
+	if (st->ts != NULL)
+		tuplestore_end(st->ts);
+}
+
+static void
+rescan(CustomScanState *node)
+{
+	CachepgState *st = (CachepgState *) node;
+
+	if (st->child != NULL)
+		ExecReScan(st->child);
+	if (st->ts != NULL)
+		tuplestore_rescan(st->ts);
+}
+
+static void
+explain_scan(CustomScanState *node, List *ancestors, ExplainState *es)
+{
+	CachepgState *st = (CachepgState *) node;
+	static const char *const how[] = {"", "hint", "table policy", "cachepg.mode = force"};
+
+	ExplainPropertyText("Cached By", how[st->ni.how & HOW_MASK], es);
+	if ((st->ni.how & HOW_MASK) != HOW_FORCE)
+		ExplainPropertyInteger("TTL", "s", st->ni.ttl, es);
+	if (es->analyze && st->started)
+		ExplainPropertyText("Cache", st->outcome, es);
+}
+
+/* ----------------------------------------------------------------
+ * Where the planner is called from
+ * ----------------------------------------------------------------
+ */
+
+static void
+transparent_utility(PlannedStmt *pstmt, const char *queryString,
+					bool readOnlyTree, ProcessUtilityContext context,
+					ParamListInfo params, QueryEnvironment *queryEnv,
+					DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *stmt = pstmt->utilityStmt;
+	bool		explain = IsA(stmt, ExplainStmt);
+	bool		block = !(explain || IsA(stmt, DeclareCursorStmt) ||
+						  IsA(stmt, ExecuteStmt));
+	const char *save_text = utility_text;
+	int			save_location = utility_location;
+	int			save_len = utility_len;
+
+	utility_block += block;
+	explain_depth += explain;
+	utility_text = queryString;
+	utility_location = Max(pstmt->stmt_location, 0);
+	utility_len = pstmt->stmt_len;
+	PG_TRY();
+	{
+		if (prev_utility)
+			prev_utility(pstmt, queryString, readOnlyTree, context, params,
+						 queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+									params, queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		utility_block -= block;
+		explain_depth -= explain;
+		utility_text = save_text;
+		utility_location = save_location;
+		utility_len = save_len;
+	}
+	PG_END_TRY();
+}
+
+static void
+transparent_start(QueryDesc *queryDesc, int eflags)
+{
+	exec_depth++;
+	PG_TRY();
+	{
+		if (prev_start)
+			prev_start(queryDesc, eflags);
+		else
+			standard_ExecutorStart(queryDesc, eflags);
+	}
+	PG_FINALLY();
+	{
+		exec_depth--;
+	}
+	PG_END_TRY();
+}
+
+static void
+transparent_run(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
+				bool execute_once)
+{
+	exec_depth++;
+	PG_TRY();
+	{
+		if (prev_run)
+			prev_run(queryDesc, direction, count, execute_once);
+		else
+			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+	}
+	PG_FINALLY();
+	{
+		exec_depth--;
+	}
+	PG_END_TRY();
+}
+
+static void
+transparent_finish(QueryDesc *queryDesc)
+{
+	exec_depth++;
+	PG_TRY();
+	{
+		if (prev_finish)
+			prev_finish(queryDesc);
+		else
+			standard_ExecutorFinish(queryDesc);
+	}
+	PG_FINALLY();
+	{
+		exec_depth--;
+	}
+	PG_END_TRY();
+}
+
+/*
+ * cachepg.mode's assign hook: plans made under the other mode are made
+ * again (the plan cache does not know the setting).
+ */
+void
+cachepg_mode_assign(int newval, void *extra)
+{
+	if (newval != cachepg_mode)
+		ResetPlanCache();
+}
+
+/* Install the hooks and the node; from _PG_init while preloading. */
+void
+cachepg_transparent_init(void)
+{
+	scan_methods.CustomName = "cachepg";
+	scan_methods.CreateCustomScanState = create_state;
+	RegisterCustomScanMethods(&scan_methods);
+	exec_methods.CustomName = "cachepg";
+	exec_methods.BeginCustomScan = begin_scan;
+	exec_methods.ExecCustomScan = exec_scan;
+	exec_methods.EndCustomScan = end_scan;
+	exec_methods.ReScanCustomScan = rescan;
+	exec_methods.ExplainCustomScan = explain_scan;
+
+	prev_planner = planner_hook;
+	planner_hook = transparent_planner;
+	prev_utility = ProcessUtility_hook;
+	ProcessUtility_hook = transparent_utility;
+	prev_start = ExecutorStart_hook;
+	ExecutorStart_hook = transparent_start;
+	prev_run = ExecutorRun_hook;
+	ExecutorRun_hook = transparent_run;
+	prev_finish = ExecutorFinish_hook;
+	ExecutorFinish_hook = transparent_finish;
+
+	CacheRegisterRelcacheCallback(policy_inval, (Datum) 0);
+	CacheRegisterRelcacheCallback(refused_relcache_inval, (Datum) 0);
+	CacheRegisterSyscacheCallback(PROCOID, refused_syscache_inval, (Datum) 0);
+}
