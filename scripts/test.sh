@@ -10,8 +10,8 @@ bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 BIN=/usr/lib/postgresql/15/bin
 PGXS=/usr/lib/postgresql/15/lib/pgxs
-REGRESS_TESTS="api types keys reject uncacheable privileges memory admission expiry stale disabled invalidation exactness keylevel ddl upgrade"
-ISOLATION_TESTS="xid_never_stores concurrent_drop repeatable_read inflight writes cte_failure serializable partitions prepared ddl clear_race exactness keylevel names single_flight refresh"
+REGRESS_TESTS="api types keys reject uncacheable privileges memory admission expiry stale disabled invalidation exactness keylevel ddl transparent upgrade"
+ISOLATION_TESTS="xid_never_stores concurrent_drop repeatable_read inflight writes cte_failure serializable partitions prepared ddl clear_race exactness keylevel names single_flight refresh transparent"
 
 # The postgres user runs the servers and must not need to read this checkout.
 work=$(mktemp -d /tmp/cachepg-test.XXXXXX)

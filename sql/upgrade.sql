@@ -34,5 +34,10 @@ SELECT tgname, tgenabled, tgnargs FROM pg_trigger WHERE tgrelid = 'up_t'::regcla
 SELECT relation, watched, key_columns FROM cache_tables WHERE relation IS NOT NULL;
 SELECT * FROM cache_get_or_run_as(NULL::up_t, 'SELECT * FROM up_t WHERE id = $1', 0, 3);
 SELECT query, dependencies FROM cache_entries WHERE datname = current_database();
+-- 1.6: table policies
+SELECT cache_table_policy('up_t', 10);
+SELECT relation, watched, policy_ttl FROM cache_tables WHERE relation IS NOT NULL;
+SELECT id, v FROM up_t WHERE id = 3;
+SELECT query, form FROM cache_entries WHERE datname = current_database() ORDER BY 1;
 \c :regress_db
 DROP DATABASE cachepg_upgrade;

@@ -1640,11 +1640,39 @@ cachepg_run_statement(const char *sql, int ttl, bool ttl_explicit,
 		else
 			(void) run_query(&call, NULL, false);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
+		ErrorData  *edata;
+		char	   *spi;
+
 		quiet = was_quiet;
+		MemoryContextSwitchTo(call.cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+
+		/*
+		 * The statement's own error, as a direct run reports it: without
+		 * the line SPI adds to the context (the innermost lines, such as a
+		 * PL/pgSQL function's, stay), nor a position in the text SPI ran.
+		 */
+		if (edata->context != NULL)
+		{
+			spi = strrchr(edata->context, '\n');
+			spi = spi ? spi + 1 : edata->context;
+			if (strncmp(spi, "SQL statement \"", 15) == 0)
+			{
+				if (spi == edata->context)
+					edata->context = NULL;
+				else
+					spi[-1] = '\0';
+			}
+		}
+		edata->internalquery = NULL;
+		edata->internalpos = 0;
+		ReThrowError(edata);
 	}
 	PG_END_TRY();
+	quiet = was_quiet;
 	*refused = call.refused;
 	return outcome;
 }

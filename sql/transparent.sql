@@ -1,0 +1,209 @@
+-- Transparent caching (issue 13): plain SELECTs cached by a hint comment, a
+-- table policy or cachepg.mode = force, with the functions' guarantees.
+-- tp() says what the cache did for the previous statement, from the
+-- counters: hit, stored, not stored (ran through the cache, result not
+-- stored) or not cached (the cache was not used).
+SELECT cache_clear() >= 0 AS cleared;
+CREATE TABLE tp_items (id int PRIMARY KEY, name varchar(20), price numeric(10,2),
+                       tags text[], at timestamptz, doc jsonb);
+INSERT INTO tp_items SELECT g, 'item' || g, g * 1.5, ARRAY['t' || g],
+       '2026-01-01 00:00+00'::timestamptz + g * interval '1 day', jsonb_build_object('g', g)
+  FROM generate_series(1, 10) g;
+SELECT cache_watch('tp_items');
+CREATE TABLE tp_other (id int PRIMARY KEY, note text);
+INSERT INTO tp_other VALUES (1, 'one'), (2, 'two');
+SELECT cache_watch('tp_other');
+CREATE TABLE tp_seen (hits bigint, misses bigint, stores bigint);
+INSERT INTO tp_seen SELECT hits, misses, stores FROM cache_stats();
+CREATE FUNCTION tp() RETURNS text LANGUAGE plpgsql AS $$
+DECLARE s record; l record;
+BEGIN
+  SELECT hits, misses, stores INTO s FROM cache_stats();
+  SELECT * INTO l FROM tp_seen;
+  UPDATE tp_seen SET hits = s.hits, misses = s.misses, stores = s.stores;
+  RETURN CASE WHEN s.hits > l.hits THEN 'hit'
+              WHEN s.stores > l.stores THEN 'stored'
+              WHEN s.misses > l.misses THEN 'not stored'
+              ELSE 'not cached' END;
+END $$;
+GRANT EXECUTE ON FUNCTION tp() TO PUBLIC;
+GRANT ALL ON tp_seen TO PUBLIC;
+
+-- A hint: stored, then served; the key ignores comments and whitespace
+/* cachepg: ttl=60 */ SELECT id, name, price FROM tp_items WHERE id <= 3 ORDER BY id;
+/* cachepg: off */ SELECT tp();
+/* cachepg: ttl=60 */ SELECT id, name, price FROM tp_items WHERE id <= 3 ORDER BY id;
+/* cachepg: off */ SELECT tp();
+SELECT id, name, price  -- a trailing comment
+  FROM tp_items WHERE id <= 3 ORDER BY id /*cachepg='ttl%3D60',traceparent='00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'*/;
+/* cachepg: off */ SELECT tp();
+SELECT id, name, price FROM tp_items WHERE id <= 3 ORDER BY id /*cachepg='ttl=60',traceparent='00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'*/;
+/* cachepg: off */ SELECT tp();
+SELECT query, form, nparams FROM cache_entries WHERE form = 'statement';
+-- every type as the direct query returns it
+/* cachepg: ttl=60 */ SELECT * FROM tp_items WHERE id = 4;
+/* cachepg: off */ SELECT tp();
+/* cachepg: ttl=60 */ SELECT * FROM tp_items WHERE id = 4;
+/* cachepg: off */ SELECT tp();
+SELECT * FROM tp_items WHERE id = 4;
+
+-- Not hints: text in a string literal, a comment that is no hint, a bad
+-- hint, off; a statement without a hint is not cached in manual mode
+SELECT '/* cachepg: ttl=60 */' AS s, id FROM tp_items WHERE id = 1;
+/* cachepg: off */ SELECT tp();
+/* cachepg is great */ SELECT id FROM tp_items WHERE id = 1;
+/* cachepg: off */ SELECT tp();
+/* cachepg: ttl=soon */ SELECT id FROM tp_items WHERE id = 1;
+/* cachepg: off */ SELECT tp();
+/* cachepg: off */ SELECT id FROM tp_items WHERE id = 1;
+/* cachepg: off */ SELECT tp();
+SELECT id FROM tp_items WHERE id = 1;
+/* cachepg: off */ SELECT tp();
+-- only the hinted statement of a multi-statement string
+SELECT 1 AS one \; /* cachepg: ttl=60 */ SELECT id FROM tp_items WHERE id = 2 \; SELECT 2 AS two;
+/* cachepg: off */ SELECT tp();
+
+-- A committed write is seen at once; a transaction sees its own writes and
+-- never stores them; a rolled back write leaves the old value
+UPDATE tp_items SET price = 100 WHERE id = 2;
+/* cachepg: ttl=60 */ SELECT id, name, price FROM tp_items WHERE id <= 3 ORDER BY id;
+/* cachepg: off */ SELECT tp();
+BEGIN;
+UPDATE tp_items SET price = 200 WHERE id = 2;
+/* cachepg: ttl=60 */ SELECT id, name, price FROM tp_items WHERE id <= 3 ORDER BY id;
+/* cachepg: ttl=60 */ SELECT note FROM tp_other WHERE id = 1;
+ROLLBACK;
+/* cachepg: off */ SELECT tp();
+/* cachepg: ttl=60 */ SELECT id, name, price FROM tp_items WHERE id <= 3 ORDER BY id;
+/* cachepg: off */ SELECT tp();
+/* cachepg: ttl=60 */ SELECT id, name, price FROM tp_items WHERE id <= 3 ORDER BY id;
+/* cachepg: off */ SELECT tp();
+
+-- Cursors: fetched in pieces, backwards, and the result is stored whole
+BEGIN;
+DECLARE c SCROLL CURSOR FOR /* cachepg: ttl=60 */ SELECT id, name FROM tp_items ORDER BY id;
+FETCH 3 FROM c;
+FETCH BACKWARD 2 FROM c;
+FETCH ABSOLUTE 9 FROM c;
+CLOSE c;
+COMMIT;
+/* cachepg: off */ SELECT tp();
+/* cachepg: ttl=60 */ SELECT id, name FROM tp_items ORDER BY id;
+/* cachepg: off */ SELECT tp();
+BEGIN;
+DECLARE c CURSOR WITH HOLD FOR /* cachepg: ttl=60 */ SELECT id, name FROM tp_items ORDER BY id;
+COMMIT;
+FETCH 2 FROM c;
+CLOSE c;
+/* cachepg: off */ SELECT tp();
+
+-- Prepared statements: parameters are part of the key; after five custom
+-- plans the generic one has the node on top
+PREPARE p(int) AS /* cachepg: ttl=60 */ SELECT id, name FROM tp_items WHERE id = $1;
+EXECUTE p(5);
+/* cachepg: off */ SELECT tp();
+EXECUTE p(5);
+/* cachepg: off */ SELECT tp();
+EXECUTE p(6);
+EXECUTE p(5);
+EXECUTE p(5);
+EXECUTE p(5);
+EXECUTE p(5);
+/* cachepg: off */ SELECT tp();
+EXPLAIN (COSTS OFF) EXECUTE p(5);
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE p(5);
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE p(7);
+/* cachepg: off */ SELECT tp();
+EXPLAIN (COSTS OFF) /* cachepg: ttl=60 */ SELECT id FROM tp_items WHERE id = 7;
+DEALLOCATE p;
+
+-- Table policies: for the owner or cachepg_admin; every table read needs one
+CREATE ROLE tp_user;
+GRANT SELECT ON tp_items TO tp_user;
+SET ROLE tp_user;
+SELECT cache_table_policy('tp_items', 30);
+RESET ROLE;
+SELECT cache_table_policy('tp_items', -1);
+SELECT cache_table_policy('tp_items', 30);
+SELECT relation, policy_ttl FROM cache_tables WHERE policy_ttl IS NOT NULL;
+SELECT id FROM tp_items WHERE id = 8;
+/* cachepg: off */ SELECT tp();
+SELECT id FROM tp_items WHERE id = 8;
+/* cachepg: off */ SELECT tp();
+SELECT i.id, o.note FROM tp_items i JOIN tp_other o USING (id) ORDER BY 1;
+/* cachepg: off */ SELECT tp();
+EXPLAIN (COSTS OFF) SELECT id FROM tp_items WHERE id = 8;
+-- a prepared plan follows the policy
+PREPARE q AS SELECT count(*) FROM tp_items;
+EXPLAIN (COSTS OFF) EXECUTE q;
+SELECT cache_table_policy('tp_items', NULL);
+EXPLAIN (COSTS OFF) EXECUTE q;
+SELECT id FROM tp_items WHERE id = 8;
+/* cachepg: off */ SELECT tp();
+GRANT cachepg_admin TO tp_user;
+SET ROLE tp_user;
+SELECT cache_table_policy('tp_items', 30);
+SELECT cache_table_policy('tp_items', NULL);
+RESET ROLE;
+REVOKE cachepg_admin FROM tp_user;
+
+-- Privileges: a hit checks them as the direct query would
+/* cachepg: ttl=60 */ SELECT note FROM tp_other WHERE id = 2;
+/* cachepg: ttl=60 */ SELECT note FROM tp_other WHERE id = 2;
+/* cachepg: off */ SELECT tp();
+SET ROLE tp_user;
+/* cachepg: ttl=60 */ SELECT note FROM tp_other WHERE id = 2;
+SELECT note FROM tp_other WHERE id = 2;
+RESET ROLE;
+-- an error is the statement's own
+/* cachepg: ttl=60 */ SELECT 1 / (id - 2) FROM tp_other WHERE id = 2;
+SELECT 1 / (id - 2) FROM tp_other WHERE id = 2;
+
+-- cachepg.mode = force: every eligible statement; what the storability
+-- rules refuse runs uncached and is then planned as usual
+PREPARE r AS SELECT count(*) FROM tp_other;
+EXPLAIN (COSTS OFF) EXECUTE r;
+SET cachepg.mode = force;
+EXPLAIN (COSTS OFF) EXECUTE r;
+SELECT count(*) FROM tp_other;
+/* cachepg: off */ SELECT tp();
+SELECT count(*) FROM tp_other;
+/* cachepg: off */ SELECT tp();
+SELECT now() > '2026-01-01' AS later;
+/* cachepg: off */ SELECT tp();
+EXPLAIN (COSTS OFF) SELECT now() > '2026-01-01' AS later;
+SELECT now() > '2026-01-01' AS later;
+/* cachepg: off */ SELECT tp();
+SELECT count(*) FROM pg_class WHERE relname = 'tp_items';
+/* cachepg: off */ SELECT tp();
+SELECT count(*) FROM pg_class WHERE relname = 'tp_items';
+/* cachepg: off */ SELECT tp();
+/* cachepg: off */ SELECT count(*) FROM tp_other;
+/* cachepg: off */ SELECT tp();
+-- not the query of a utility, nor FOR UPDATE
+CREATE TABLE tp_copy AS SELECT id FROM tp_other;
+SELECT id INTO tp_copy2 FROM tp_other;
+COPY (SELECT id FROM tp_other ORDER BY id) TO STDOUT;
+SELECT id FROM tp_other WHERE id = 1 FOR UPDATE;
+/* cachepg: off */ SELECT tp();
+-- not statements inside functions
+CREATE FUNCTION tp_sql() RETURNS bigint LANGUAGE sql AS
+  $$ /* cachepg: ttl=60 */ SELECT count(*) FROM tp_other $$;
+CREATE FUNCTION tp_pl() RETURNS bigint LANGUAGE plpgsql AS
+  $$ DECLARE n bigint; BEGIN /* cachepg: ttl=60 */ SELECT count(*) INTO n FROM tp_other; RETURN n; END $$;
+RESET cachepg.mode;
+SELECT tp_sql(), tp_pl();
+/* cachepg: off */ SELECT tp();
+DO $$ BEGIN PERFORM /* cachepg: ttl=60 */ count(*) FROM tp_other; END $$;
+/* cachepg: off */ SELECT tp();
+EXPLAIN (COSTS OFF) EXECUTE r;
+-- off: statements run, uncached
+SET cachepg.enabled = off;
+/* cachepg: ttl=60 */ SELECT id, name, price FROM tp_items WHERE id <= 3 ORDER BY id;
+RESET cachepg.enabled;
+
+DROP FUNCTION tp_sql(), tp_pl();
+DROP TABLE tp_copy, tp_copy2;
+DEALLOCATE ALL;
+REVOKE SELECT ON tp_items FROM tp_user;
+DROP ROLE tp_user;
