@@ -207,3 +207,13 @@ DROP TABLE tp_copy, tp_copy2;
 DEALLOCATE ALL;
 REVOKE SELECT ON tp_items FROM tp_user;
 DROP ROLE tp_user;
+
+-- a database without cachepg installed: hints are ignored
+\set regress_db :DBNAME
+CREATE DATABASE tp_noext;
+\c tp_noext
+EXPLAIN (COSTS OFF) /* cachepg: ttl=60 */ SELECT 1 AS one;
+SET cachepg.mode = force;
+EXPLAIN (COSTS OFF) SELECT 1 AS one;
+\c :regress_db
+DROP DATABASE tp_noext;

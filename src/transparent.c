@@ -37,6 +37,7 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
+#include "common/hashfn.h"
 #include "access/skey.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_extension.h"
@@ -345,6 +346,26 @@ read_gap(const char *text, int from, int to, Statement *st)
 }
 
 /*
+ * Where a query tree's statement is in its source text (*len bytes): its
+ * own location, or that of the utility statement that planned it.
+ */
+static const char *
+statement_text(const char *query_string, const Query *parse, int *len)
+{
+	int			loc = Max(parse->stmt_location, 0);
+
+	*len = parse->stmt_len;
+	if (loc == 0 && *len == 0 && query_string == utility_text)
+	{
+		loc = utility_location;
+		*len = utility_len;
+	}
+	if (*len <= 0)
+		*len = strlen(query_string + loc);
+	return query_string + loc;
+}
+
+/*
  * Read the statement of a query tree from its source text: its hints (only
  * comments of its own text count, never string literals), and the text of
  * the SELECT itself with comments stripped (a traceparent in a comment
@@ -356,9 +377,9 @@ read_gap(const char *text, int from, int to, Statement *st)
 static bool
 read_statement(const char *query_string, const Query *parse, Statement *st)
 {
-	int			loc = Max(parse->stmt_location, 0);
-	int			len = parse->stmt_len;
-	char	   *text;
+	int			len;
+	const char *start = statement_text(query_string, parse, &len);
+	char	   *text = pnstrdup(start, len);
 	core_yyscan_t scanner;
 	core_yy_extra_type extra;
 	core_YYSTYPE lval;
@@ -370,14 +391,6 @@ read_statement(const char *query_string, const Query *parse, Statement *st)
 	int			prev_end = 0;
 	StringInfoData sql;
 
-	if (loc == 0 && len == 0 && query_string == utility_text)
-	{
-		loc = utility_location;
-		len = utility_len;
-	}
-	if (len <= 0)
-		len = strlen(query_string + loc);
-	text = pnstrdup(query_string + loc, len);
 	memset(st, 0, sizeof(*st));
 	toks = palloc(sizeof(Token) * max);
 	scanner = scanner_init(text, &extra, &ScanKeywords, ScanKeywordTokens);
@@ -460,6 +473,23 @@ read_statement(const char *query_string, const Query *parse, Statement *st)
 	pfree(toks);
 	pfree(text);
 	return true;
+}
+
+/*
+ * Whether the statement's text (or the utility statement's around it) says
+ * "cachepg" anywhere, in any case: only then can it hold a hint.
+ */
+static bool
+mentions_cachepg(const char *query_string, const Query *parse)
+{
+	int			len;
+	const char *p = statement_text(query_string, parse, &len);
+	const char *end = p + len;
+
+	for (; p + 7 <= end; p++)
+		if ((*p == 'c' || *p == 'C') && pg_strncasecmp(p, "cachepg", 7) == 0)
+			return true;
+	return false;
 }
 
 /* ----------------------------------------------------------------
@@ -555,16 +585,29 @@ load_policies(void)
 	table_close(rel, AccessShareLock);
 }
 
+/*
+ * Whether cachepg (1.6 or later) is installed in this database: transparent
+ * caching is used only there (elsewhere no table can be watched).  Reads
+ * the policies when they changed; *any says whether there is one.
+ */
+static bool
+policies_ready(bool *any)
+{
+	if (!policies_valid ||
+		(!OidIsValid(policy_table) && policy_names_gen != cachepg_marks_db_names_gen()))
+		load_policies();
+	*any = OidIsValid(policy_table) && hash_get_num_entries(policies) > 0;
+	return OidIsValid(policy_table);
+}
+
 /* A table's policy ttl, or -1. */
 static int
 policy_ttl(Oid relid)
 {
 	Policy	   *p;
+	bool		any;
 
-	if (!policies_valid ||
-		(!OidIsValid(policy_table) && policy_names_gen != cachepg_marks_db_names_gen()))
-		load_policies();
-	if (!OidIsValid(policy_table))
+	if (!policies_ready(&any) || !any)
 		return -1;
 	p = hash_search(policies, &relid, HASH_FIND, NULL);
 	return p ? p->ttl : -1;
@@ -719,8 +762,14 @@ static HTAB *refused = NULL;
 static uint64
 refused_key(const Statement *st, bool ttl_explicit)
 {
-	return cachepg_hash(st->sql, strlen(st->sql)) ^
-		((uint64) ttl_explicit << 1) ^ (uint64) cachepg_store_uncacheable;
+	uint64		h = cachepg_hash(st->sql, strlen(st->sql));
+
+	/* the role and search path name what the text reads */
+	h = hash_combine64(h, (uint64) GetUserId());
+	if (namespace_search_path != NULL)
+		h = hash_combine64(h, cachepg_hash(namespace_search_path,
+										   strlen(namespace_search_path)));
+	return h ^ ((uint64) ttl_explicit << 1) ^ (uint64) cachepg_store_uncacheable;
 }
 
 static bool
@@ -974,7 +1023,16 @@ transparent_planner(Query *parse, const char *query_string, int cursorOptions,
 	{
 		Statement	st;
 		NodeInfo	ni;
+		bool		any_policy = false;
 
+		/*
+		 * Most statements of most sessions: no hint in the text, no policy,
+		 * manual mode.  Decided without reading the statement.
+		 */
+		if (consider)
+			consider = policies_ready(&any_policy) &&
+				(any_policy || cachepg_mode == CACHEPG_MODE_FORCE ||
+				 mentions_cachepg(query_string, parse));
 		if (consider && read_statement(query_string, parse, &st) &&
 			choose(parse, &st, &ni) && !was_refused(&st, (ni.how & HOW_EXPLICIT) != 0))
 			result = plan_statement(parse, query_string, cursorOptions,
