@@ -159,21 +159,28 @@ RESET ROLE;
 /* cachepg: ttl=60 */ SELECT 1 / (id - 2) FROM tp_other WHERE id = 2;
 SELECT 1 / (id - 2) FROM tp_other WHERE id = 2;
 
--- cachepg.mode = force: every eligible statement; what the storability
+-- cachepg.mode = force: every eligible statement, loaded from the second
+-- time it is seen (the first time its plan runs); what the storability
 -- rules refuse runs uncached and is then planned as usual
 PREPARE r AS SELECT count(*) FROM tp_other;
 EXPLAIN (COSTS OFF) EXECUTE r;
 SET cachepg.mode = force;
 EXPLAIN (COSTS OFF) EXECUTE r;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT count(*) FROM tp_other WHERE id > 0;
 SELECT count(*) FROM tp_other;
 /* cachepg: off */ SELECT tp();
 SELECT count(*) FROM tp_other;
 /* cachepg: off */ SELECT tp();
+SELECT count(*) FROM tp_other;
+/* cachepg: off */ SELECT tp();
+EXPLAIN (COSTS OFF) SELECT count(*) FROM tp_other;
+SELECT now() > '2026-01-01' AS later;
 SELECT now() > '2026-01-01' AS later;
 /* cachepg: off */ SELECT tp();
 EXPLAIN (COSTS OFF) SELECT now() > '2026-01-01' AS later;
 SELECT now() > '2026-01-01' AS later;
 /* cachepg: off */ SELECT tp();
+SELECT count(*) FROM pg_class WHERE relname = 'tp_items';
 SELECT count(*) FROM pg_class WHERE relname = 'tp_items';
 /* cachepg: off */ SELECT tp();
 SELECT count(*) FROM pg_class WHERE relname = 'tp_items';

@@ -78,6 +78,8 @@ typedef struct CacheCall
 	uint32		entry_flags;	/* ENTRY_* to record */
 	bool		refresh;		/* a background refresh: rows go nowhere */
 	bool		hit_only;		/* a hit, or nothing (CALL_MISSED) */
+	int			sights;			/* loaded only when looked up this often
+								 * lately, else nothing (CALL_MISSED) */
 	bool		refused;		/* set when the storability rules refuse it */
 	CacheParam *params;
 	Oid		   *argtypes;
@@ -1555,8 +1557,20 @@ get_or_run(CacheCall *call)
 	AcceptInvalidationMessages();
 	cachepg_build_key(&key, call->form, call->sql, call->sqllen,
 					  call->params, call->nparams, true);
-	if (serve_hit(call, &key) ||
-		(!call->hit_only && wait_for_loader(call, &key, &loader)))
+	if (serve_hit(call, &key))
+	{
+		cachepg_count(CC_HITS, 1);
+		return CALL_HIT;
+	}
+	if (!call->hit_only && call->sights > 0)
+	{
+		bool		stored;
+
+		/* not worth loading yet: nobody waits for this caller */
+		if (cachepg_probe(key.hash, false, &stored) < call->sights)
+			call->hit_only = true;
+	}
+	if (!call->hit_only && wait_for_loader(call, &key, &loader))
 	{
 		cachepg_count(CC_HITS, 1);
 		return CALL_HIT;
@@ -1585,53 +1599,83 @@ function_call(CacheCall *call)
 	PG_END_TRY();
 }
 
+/* A transparent statement's call: its text and bound parameters. */
+static void
+statement_call(CacheCall *call, const char *sql, int ttl, bool ttl_explicit,
+			   ParamListInfo params)
+{
+	int			i;
+
+	memset(call, 0, sizeof(*call));
+	call->cxt = CurrentMemoryContext;
+	call->form = CACHEPG_FORM_QUERY;
+	call->sql = (char *) sql;
+	call->sqllen = strlen(sql);
+	call->ttl = ttl;
+	call->ttl_explicit = ttl_explicit;
+	call->stale_s = cachepg_stale_while_revalidate;
+	call->entry_flags = (cachepg_refresh_on_write ? ENTRY_REFRESH_ON_WRITE : 0) |
+		(ttl_explicit ? ENTRY_TTL_EXPLICIT : 0);
+	call->nparams = params ? params->numParams : 0;
+	call->params = palloc0(sizeof(CacheParam) * Max(call->nparams, 1));
+	call->argtypes = palloc(sizeof(Oid) * Max(call->nparams, 1));
+	for (i = 0; i < call->nparams; i++)
+	{
+		ParamExternData *prm = &params->params[i];
+
+		call->params[i].type = prm->ptype;
+		call->params[i].typmod = -1;
+		call->params[i].collation = InvalidOid;
+		call->params[i].isnull = prm->isnull;
+		call->params[i].value = prm->isnull ? (Datum) 0 : prm->value;
+		call->argtypes[i] = prm->ptype;
+	}
+}
+
+/*
+ * Whether an entry of this transparent statement, as this caller would
+ * key it, is stored now (for the planner: a hint only, the node checks).
+ */
+bool
+cachepg_statement_stored(const char *sql, ParamListInfo params)
+{
+	CacheCall	call;
+	CacheKey	key;
+	bool		stored;
+
+	statement_call(&call, sql, 0, false, params);
+	cachepg_build_key(&key, call.form, call.sql, call.sqllen, call.params,
+					  call.nparams, true);
+	(void) cachepg_probe(key.hash, false, &stored);
+	return stored;
+}
+
 /*
  * A transparent statement (transparent.c): run the statement sql (its own
  * text, comments stripped) with the bound parameters through the same
  * pipeline as the functions, its rows going into ts in the shape desc.
  * Its hits and loads are held to the statement's own snapshot, the active
  * one.  use_cache false runs it uncached; hit_only serves a hit or does
- * nothing (CALL_MISSED).  *refused says the storability rules refuse it.
+ * nothing (CALL_MISSED), and so does a miss of a key looked up fewer than
+ * sights times lately (0: any).  *refused says the storability rules
+ * refuse it.
  */
 CallOutcome
 cachepg_run_statement(const char *sql, int ttl, bool ttl_explicit,
 					  ParamListInfo params, TupleDesc desc,
 					  Tuplestorestate *ts, bool use_cache, bool hit_only,
-					  bool *refused)
+					  int sights, bool *refused)
 {
 	CacheCall	call;
 	CallOutcome outcome = CALL_UNCACHED;
 	bool		was_quiet = quiet;
-	int			i;
 
-	memset(&call, 0, sizeof(call));
-	call.cxt = CurrentMemoryContext;
-	call.form = CACHEPG_FORM_QUERY;
-	call.sql = (char *) sql;
-	call.sqllen = strlen(sql);
-	call.ttl = ttl;
-	call.ttl_explicit = ttl_explicit;
-	call.stale_s = cachepg_stale_while_revalidate;
-	call.entry_flags = (cachepg_refresh_on_write ? ENTRY_REFRESH_ON_WRITE : 0) |
-		(ttl_explicit ? ENTRY_TTL_EXPLICIT : 0);
+	statement_call(&call, sql, ttl, ttl_explicit, params);
 	call.caller = desc;
 	call.ts = ts;
 	call.snapshot = GetActiveSnapshot();
 	call.hit_only = hit_only;
-	call.nparams = params ? params->numParams : 0;
-	call.params = palloc0(sizeof(CacheParam) * Max(call.nparams, 1));
-	call.argtypes = palloc(sizeof(Oid) * Max(call.nparams, 1));
-	for (i = 0; i < call.nparams; i++)
-	{
-		ParamExternData *prm = &params->params[i];
-
-		call.params[i].type = prm->ptype;
-		call.params[i].typmod = -1;
-		call.params[i].collation = InvalidOid;
-		call.params[i].isnull = prm->isnull;
-		call.params[i].value = prm->isnull ? (Datum) 0 : prm->value;
-		call.argtypes[i] = prm->ptype;
-	}
+	call.sights = sights;
 	quiet = true;
 	PG_TRY();
 	{

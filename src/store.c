@@ -658,6 +658,24 @@ slot_copy(dsa_area *a, int32 s, Size *size, CacheEntryInfo *info)
 }
 
 /*
+ * How often hash was looked up lately (0..15, counting this call when
+ * count), and whether an entry of it is stored (*stored): what a caller
+ * deciding whether a result is worth loading now can know cheaply.
+ */
+int
+cachepg_probe(uint64 hash, bool count, bool *stored)
+{
+	LWLock	   *lock = lock_of(hash);
+
+	if (count)
+		sketch_count(hash);
+	LWLockAcquire(lock, LW_SHARED);
+	*stored = chain_find(hash) >= 0;
+	LWLockRelease(lock);
+	return sketch_estimate(hash);
+}
+
+/*
  * Look up hash.  On a live entry return a palloc'd copy of its blob (the
  * caller compares the full key) and set *size, *slotno (for cachepg_served
  * and cachepg_claim_refresh) and *info (an entry past its ttl but within

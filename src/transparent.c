@@ -85,6 +85,13 @@ int			cachepg_mode = CACHEPG_MODE_MANUAL;
 #define HOW_EXPLICIT 0x10		/* the ttl was given (hint, policy) */
 #define HOW_SCS		0x20		/* standard_conforming_strings when planned */
 
+/*
+ * Under cachepg.mode = force, a statement is loaded (and its result
+ * stored) only once it was looked up this often lately (TinyLFU's
+ * frequency sketch): one-off statements run their plan, at full speed.
+ */
+#define FORCE_SIGHTS 2
+
 /* A small plan's cost: any plan of the statement is preferred as generic. */
 #define SMALL_PLAN_COST 1.0e9
 
@@ -979,7 +986,8 @@ plan_statement(Query *parse, const char *query_string, int cursorOptions,
 	List	   *tlist;
 
 	if (explain_depth == 0 && !TransactionIdIsValid(GetTopTransactionIdIfAny()) &&
-		(boundParams != NULL || !query_tree_walker(parse, extern_param_walker, NULL, 0)))
+		(boundParams != NULL || !query_tree_walker(parse, extern_param_walker, NULL, 0)) &&
+		((ni->how & HOW_MASK) != HOW_FORCE || cachepg_statement_stored(ni->sql, boundParams)))
 	{
 		/* the statement is planned only if it misses */
 		pstmt = makeNode(PlannedStmt);
@@ -1154,11 +1162,17 @@ start_scan(CachepgState *st)
 	}
 	st->ts = tuplestore_begin_heap((st->eflags & EXEC_FLAG_BACKWARD) != 0, false, work_mem);
 	st->mslot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsMinimalTuple);
-	/* a transaction that has written stores nothing: a hit, or the plan */
+	/*
+	 * A transaction that has written stores nothing: a hit, or the plan.
+	 * Under cachepg.mode = force, a statement is loaded the second time it
+	 * is seen lately; the first time, the plan runs.
+	 */
 	outcome = cachepg_run_statement(st->ni.sql, st->ni.ttl,
 									(st->ni.how & HOW_EXPLICIT) != 0, params,
 									desc, st->ts, chosen,
 									written && st->child_plan != NULL,
+									(st->ni.how & HOW_MASK) == HOW_FORCE &&
+									st->child_plan != NULL ? FORCE_SIGHTS : 0,
 									&refused_now);
 	if (refused_now)
 		note_refused(st->ni.sql, (st->ni.how & HOW_EXPLICIT) != 0);
@@ -1177,7 +1191,8 @@ start_scan(CachepgState *st)
 			st->outcome = "not used";
 			break;
 		case CALL_MISSED:
-			st->outcome = "miss, the transaction has written";
+			st->outcome = written ? "miss, the transaction has written" :
+				"miss, not loaded at first sight";
 			st->via_child = true;
 			break;
 	}
