@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Set everything up and run the whole cachepg test suite against temporary
 # PostgreSQL 15 instances (pg_regress with cachepg preloaded, pg_regress
-# without it, pg_isolation_regress, two bounded pgbench stress tests and the
-# TAP tests for restarts, crashes and standbys).  Prints "N passed, N failed"
-# last and exits non-zero when anything failed.
+# without it, pg_isolation_regress, two bounded pgbench stress tests, a
+# node-postgres driver test of transparent caching and the TAP tests for
+# restarts, crashes and standbys).  Prints "N passed, N failed" last and
+# exits non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+# the driver test's client: node-postgres needs node and npm (Debian's)
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "test: installing nodejs and npm"
+    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm; } >/dev/null ||
+        { echo "0 passed, 1 failed"; exit 1; }
+fi
 
 BIN=/usr/lib/postgresql/15/bin
 PGXS=/usr/lib/postgresql/15/lib/pgxs
@@ -53,6 +60,9 @@ run isolation $PGXS/src/test/isolation/pg_isolation_regress --bindir=$BIN \
     $ISOLATION_TESTS
 run stress bash test/stress.sh
 run fresh_stress bash test/fresh_stress.sh
+# a real driver (node-postgres, extended protocol) against transparent caching
+run driver bash test/driver.sh
+grep -qE '^driver: [0-9]+ passed, 0 failed$' "$work/driver.log" && passed=$((passed + 1))
 run tap env PATH="$BIN:$PATH" PG_REGRESS=$PGXS/src/test/regress/pg_regress TESTDIR="$work" \
     prove --ext .pl -I $PGXS/src/test/perl test/t/
 

@@ -79,7 +79,8 @@ ROLLBACK;
 /* cachepg: ttl=60 */ SELECT id, name, price FROM tp_items WHERE id <= 3 ORDER BY id;
 /* cachepg: off */ SELECT tp();
 
--- Cursors: fetched in pieces, backwards, and the result is stored whole
+-- Cursors: fetched in pieces, backwards; a cursor is served hits, and on a
+-- miss runs its plan (its client may read a few rows of a large result)
 BEGIN;
 DECLARE c SCROLL CURSOR FOR /* cachepg: ttl=60 */ SELECT id, name FROM tp_items ORDER BY id;
 FETCH 3 FROM c;
@@ -166,11 +167,11 @@ PREPARE r AS SELECT count(*) FROM tp_other;
 EXPLAIN (COSTS OFF) EXECUTE r;
 SET cachepg.mode = force;
 EXPLAIN (COSTS OFF) EXECUTE r;
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT count(*) FROM tp_other WHERE id > 0;
+-- (which run is the first to load depends on the admission sketch's
+-- counts, shared with the rest of this suite: test/t/005_transparent.pl
+-- shows it on a fresh server)
 SELECT count(*) FROM tp_other;
-/* cachepg: off */ SELECT tp();
 SELECT count(*) FROM tp_other;
-/* cachepg: off */ SELECT tp();
 SELECT count(*) FROM tp_other;
 /* cachepg: off */ SELECT tp();
 EXPLAIN (COSTS OFF) SELECT count(*) FROM tp_other;
@@ -204,6 +205,90 @@ SELECT tp_sql(), tp_pl();
 DO $$ BEGIN PERFORM /* cachepg: ttl=60 */ count(*) FROM tp_other; END $$;
 /* cachepg: off */ SELECT tp();
 EXPLAIN (COSTS OFF) EXECUTE r;
+-- A statement means what it meant when it was parsed: a prepared statement
+-- or a cursor keeps the settings, path and role of its PREPARE or DECLARE
+SET DateStyle = 'ISO, MDY';
+PREPARE d AS /* cachepg: ttl=60 */ SELECT '01/02/2020'::date AS d, count(*) FROM tp_other;
+EXECUTE d;
+SET DateStyle = 'ISO, DMY';
+EXECUTE d;
+EXECUTE d;
+/* cachepg: ttl=60 */ SELECT '01/02/2020'::date AS d, count(*) FROM tp_other;
+RESET DateStyle;
+SET transform_null_equals = off;
+PREPARE n AS /* cachepg: ttl=60 */ SELECT count(*) FROM tp_other WHERE nullif(note, 'one') = NULL;
+EXECUTE n;
+SET transform_null_equals = on;
+EXECUTE n;
+/* cachepg: ttl=60 */ SELECT count(*) FROM tp_other WHERE nullif(note, 'one') = NULL;
+RESET transform_null_equals;
+CREATE SCHEMA tp_s1;
+CREATE SCHEMA tp_s2;
+CREATE TABLE tp_s1.t (v text);
+CREATE TABLE tp_s2.t (v text);
+INSERT INTO tp_s1.t VALUES ('s1 row');
+INSERT INTO tp_s2.t VALUES ('s2 row');
+SELECT cache_watch('tp_s1.t'), cache_watch('tp_s2.t');
+SET search_path = tp_s2, public;
+/* cachepg: ttl=60 */ SELECT v FROM t;
+SET search_path = tp_s1, public;
+BEGIN;
+DECLARE c CURSOR FOR /* cachepg: ttl=60 */ SELECT v FROM t;
+SET LOCAL search_path = tp_s2, public;
+FETCH ALL FROM c;
+COMMIT;
+RESET search_path;
+BEGIN;
+DECLARE c CURSOR FOR /* cachepg: ttl=60 */ SELECT note FROM tp_other WHERE id = 2;
+SET LOCAL ROLE tp_user;
+FETCH ALL FROM c;
+COMMIT;
+-- a backslash in a plain string literal: not cached (its meaning depends
+-- on standard_conforming_strings when the statement was parsed)
+/* cachepg: off */ SELECT tp() IS NOT NULL AS reset;
+/* cachepg: ttl=60 */ SELECT 'a\' AS x, E'b\\' AS y;
+/* cachepg: off */ SELECT tp();
+-- FOR UPDATE at any level is not cached, and works
+/* cachepg: ttl=60 */ SELECT * FROM (SELECT id FROM tp_other WHERE id = 1 FOR UPDATE) s;
+WITH w AS (SELECT id FROM tp_other WHERE id = 1 FOR SHARE) /* cachepg: ttl=60 */ SELECT * FROM w;
+/* cachepg: off */ SELECT tp();
+-- a cursor over a plan that cannot scan backwards is not scrollable
+SET enable_sort = off;
+BEGIN;
+DECLARE c CURSOR FOR /* cachepg: ttl=60 */ SELECT id, count(*) FROM tp_items GROUP BY id;
+SELECT is_scrollable FROM pg_cursors WHERE name = 'c';
+ROLLBACK;
+RESET enable_sort;
+-- a statement a function runs while EXECUTE evaluates its parameters is
+-- not cached
+CREATE FUNCTION tp_param() RETURNS int LANGUAGE sql AS
+  $$ /* cachepg: ttl=60 */ SELECT count(*)::int FROM tp_items WHERE id < 3 $$;
+PREPARE e(int) AS /* cachepg: ttl=60 */ SELECT $1 AS v;
+EXECUTE e(tp_param());
+SELECT count(*) AS function_entries FROM cache_entries WHERE query LIKE '%id < 3%';
+-- cache_table_policy runs nothing of the caller's
+CREATE SCHEMA tp_evil;
+GRANT ALL ON SCHEMA tp_evil TO tp_user;
+CREATE TABLE tp_mine (id int);
+ALTER TABLE tp_mine OWNER TO tp_user;
+SET ROLE tp_user;
+CREATE FUNCTION tp_evil.eq(regclass, regclass) RETURNS bool LANGUAGE plpgsql AS
+  $$ BEGIN RAISE NOTICE 'caller''s operator ran as %', current_user; RETURN $1::oid = $2::oid; END $$;
+CREATE OPERATOR tp_evil.= (FUNCTION = tp_evil.eq, LEFTARG = regclass, RIGHTARG = regclass);
+SET search_path = tp_evil, public;
+SELECT cache_table_policy('tp_mine', 30);
+SELECT cache_table_policy('tp_mine', NULL);
+CREATE TEMP TABLE tp_temp (id int);
+SELECT cache_table_policy('tp_temp', 30);
+DROP TABLE tp_temp;
+RESET search_path;
+RESET ROLE;
+DROP TABLE tp_mine;
+DROP SCHEMA tp_evil CASCADE;
+DROP SCHEMA tp_s1 CASCADE;
+DROP SCHEMA tp_s2 CASCADE;
+DROP FUNCTION tp_param();
+
 -- off: statements run, uncached
 SET cachepg.enabled = off;
 /* cachepg: ttl=60 */ SELECT id, name, price FROM tp_items WHERE id <= 3 ORDER BY id;

@@ -591,6 +591,50 @@ add_setting(KeyCaller *c, const char *name, char *value)
 }
 
 /*
+ * The hash of the caller's context now (database, role, search path and
+ * the settings keys hold): what a statement parsed and planned earlier
+ * must still have for the key of its text to describe it.
+ */
+uint64
+cachepg_context_hash(void)
+{
+	static StringInfoData scratch;
+
+	if (scratch.data == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		initStringInfo(&scratch);
+		MemoryContextSwitchTo(old);
+	}
+	resetStringInfo(&scratch);
+	return put_context(&scratch);
+}
+
+/*
+ * The hash of the settings parse analysis reads that PostgreSQL's plan
+ * cache does not watch (it re-analyzes a statement when its search path
+ * changes, not when the datestyle that turned a literal into a constant
+ * does): the context's settings, without database, role and search path.
+ */
+uint64
+cachepg_parse_settings_hash(void)
+{
+	Context		c;
+	char	   *strs[CONTEXT_NSTRS];
+	uint64		h;
+	int			i;
+
+	(void) read_context(&c, strs);
+	h = cachepg_hash((const char *) c.ints, sizeof(c.ints));
+	h = hash_combine64(h, (uint64) (uintptr_t) c.timezone);
+	for (i = 0; i < CONTEXT_NSTRS; i++)
+		if (strs[i] != NULL)
+			h = hash_combine64(h, cachepg_hash(strs[i], strlen(strs[i])));
+	return h;
+}
+
+/*
  * Decode a full key: form, database, role, the settings that reproduce its
  * context (search_path as the schema names of its resolved path), the query
  * text and the parameters.  False when its interned context was replaced

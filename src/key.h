@@ -62,6 +62,8 @@ extern void cachepg_build_key(CacheKey *key, int form, const char *sql,
 extern Size cachepg_key_shmem_size(void);
 extern void cachepg_key_request(void);
 extern void cachepg_key_startup(void);
+extern uint64 cachepg_context_hash(void);
+extern uint64 cachepg_parse_settings_hash(void);
 extern bool cachepg_key_context_live(const char *key, int keylen);
 extern bool cachepg_key_context_inline(const char *key, int keylen);
 extern bool cachepg_key_decode(const char *key, int keylen, KeyCaller *c);

@@ -42,6 +42,10 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_extension.h"
 #include "commands/explain.h"
+#include "commands/prepare.h"
+#include "executor/tstoreReceiver.h"
+#include "parser/analyze.h"
+#include "tcop/tcopprot.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -83,7 +87,7 @@ int			cachepg_mode = CACHEPG_MODE_MANUAL;
 #define HOW_FORCE	3
 #define HOW_MASK	0x0f
 #define HOW_EXPLICIT 0x10		/* the ttl was given (hint, policy) */
-#define HOW_SCS		0x20		/* standard_conforming_strings when planned */
+#define HOW_CURSOR	0x20		/* DECLARE: served hits only, never loaded */
 
 /*
  * Under cachepg.mode = force, a statement is loaded (and its result
@@ -108,6 +112,10 @@ static int	explain_depth = 0;	/* EXPLAIN: plan the statement for real */
 static const char *utility_text = NULL;
 static int	utility_location = 0;
 static int	utility_len = 0;
+static int	declare_depth = 0;	/* DECLARE CURSOR */
+static const char *prepared_text = NULL;	/* EXECUTE's prepared statement */
+
+static post_parse_analyze_hook_type prev_post_parse = NULL;
 
 static planner_hook_type prev_planner = NULL;
 static ProcessUtility_hook_type prev_utility = NULL;
@@ -426,6 +434,20 @@ read_statement(const char *query_string, const Query *parse, Statement *st)
 	if (n > 0 && toks[n - 1].code == ';')
 		n--;
 
+	/*
+	 * A backslash in a plain string literal means what
+	 * standard_conforming_strings said when the statement was parsed, which
+	 * may not be what it says now that the text would be read again.
+	 */
+	for (i = 0; i < n; i++)
+	{
+		const char *t = text + toks[i].start;
+
+		if ((t[0] == '\'' || ((t[0] == 'n' || t[0] == 'N') && t[1] == '\'')) &&
+			memchr(t, '\\', toks[i].len) != NULL)
+			return false;
+	}
+
 	/* the SELECT inside a wrapper */
 	i = 0;
 	while (i < n)
@@ -694,6 +716,7 @@ cachepg_table_policy(PG_FUNCTION_ARGS)
 	Datum		args[2];
 	HeapTuple	tp;
 	Oid			owner;
+	int			nest;
 	int			rc;
 
 	if (PG_ARGISNULL(0))
@@ -708,6 +731,11 @@ cachepg_table_policy(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not a table or materialized view",
 						kind ? get_rel_name(relid) : "?")));
+	if (get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is a temporary table, whose results are never stored",
+						get_rel_name(relid))));
 	if (!pg_class_ownercheck(relid, GetUserId()) &&
 		!(OidIsValid(admin) && has_privs_of_role(GetUserId(), admin)))
 		ereport(ERROR,
@@ -723,7 +751,7 @@ cachepg_table_policy(PG_FUNCTION_ARGS)
 		elog(ERROR, "cachepg's table cache_policy is missing");
 
 	sql = psprintf(PG_ARGISNULL(1) ?
-				   "DELETE FROM %s.cache_policy WHERE relid = $1" :
+				   "DELETE FROM %s.cache_policy WHERE relid OPERATOR(pg_catalog.=) $1" :
 				   "INSERT INTO %s.cache_policy AS p VALUES ($1, $2) "
 				   "ON CONFLICT (relid) DO UPDATE SET ttl = excluded.ttl",
 				   quote_identifier(get_namespace_name(get_rel_namespace(table))));
@@ -740,6 +768,11 @@ cachepg_table_policy(PG_FUNCTION_ARGS)
 	SetUserIdAndSecContext(owner,
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
+	/* nothing of the caller's may be found by name */
+	nest = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	rc = SPI_execute_with_args(sql, PG_ARGISNULL(1) ? 1 : 2,
@@ -748,6 +781,7 @@ cachepg_table_policy(PG_FUNCTION_ARGS)
 	if (rc != SPI_OK_INSERT && rc != SPI_OK_DELETE)
 		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
 	SPI_finish();
+	AtEOXact_GUC(true, nest);
 	SetUserIdAndSecContext(save_user, save_sec);
 
 	CacheInvalidateRelcacheByRelid(relid);
@@ -767,7 +801,7 @@ static HTAB *refused = NULL;
 #define REFUSED_MAX 4096
 
 static uint64
-refused_key(const Statement *st, bool ttl_explicit)
+refused_key(const Statement *st, bool ttl_given)
 {
 	uint64		h = cachepg_hash(st->sql, strlen(st->sql));
 
@@ -776,25 +810,25 @@ refused_key(const Statement *st, bool ttl_explicit)
 	if (namespace_search_path != NULL)
 		h = hash_combine64(h, cachepg_hash(namespace_search_path,
 										   strlen(namespace_search_path)));
-	return h ^ ((uint64) ttl_explicit << 1) ^ (uint64) cachepg_store_uncacheable;
+	return h ^ ((uint64) ttl_given << 1) ^ (uint64) cachepg_store_uncacheable;
 }
 
 static bool
-was_refused(const Statement *st, bool ttl_explicit)
+was_refused(const Statement *st, bool ttl_given)
 {
-	uint64		key = refused_key(st, ttl_explicit);
+	uint64		key = refused_key(st, ttl_given);
 
 	return refused != NULL && hash_search(refused, &key, HASH_FIND, NULL) != NULL;
 }
 
 static void
-note_refused(const char *sql, bool ttl_explicit)
+note_refused(const char *sql, bool ttl_given)
 {
 	Statement	st;
 	uint64		key;
 
 	st.sql = (char *) sql;
-	key = refused_key(&st, ttl_explicit);
+	key = refused_key(&st, ttl_given);
 	if (refused == NULL || hash_get_num_entries(refused) >= REFUSED_MAX)
 	{
 		if (refused != NULL)
@@ -842,22 +876,33 @@ typedef struct NodeInfo
 	int			ttl;
 	int			how;			/* HOW_* and flags */
 	List	   *relids;			/* HOW_POLICY: the tables */
+	uint64		settings;		/* cachepg_parse_settings_hash() when planned */
+	Query	   *query;			/* a small plan: the statement, to plan it
+								 * if the cache cannot be used after all */
 } NodeInfo;
 
 static List *
 info_to_private(const NodeInfo *ni)
 {
-	return list_make4(makeString(ni->sql), makeInteger(ni->ttl),
-					  makeInteger(ni->how), ni->relids);
+	return lappend(list_make5(makeString(ni->sql), makeInteger(ni->ttl),
+							  makeInteger(ni->how), ni->relids,
+							  list_make2_int((int32) (ni->settings >> 32),
+											 (int32) (ni->settings & 0xFFFFFFFF))),
+				   ni->query);
 }
 
 static void
 info_from_private(List *priv, NodeInfo *ni)
 {
+	List	   *settings = (List *) list_nth(priv, 4);
+
 	ni->sql = strVal(linitial(priv));
 	ni->ttl = intVal(lsecond(priv));
 	ni->how = intVal(lthird(priv));
 	ni->relids = (List *) lfourth(priv);
+	ni->settings = ((uint64) (uint32) linitial_int(settings) << 32) |
+		(uint64) (uint32) lsecond_int(settings);
+	ni->query = (Query *) list_nth(priv, 5);
 }
 
 /*
@@ -871,8 +916,9 @@ choose(Query *parse, const Statement *st, NodeInfo *ni)
 
 	memset(ni, 0, sizeof(*ni));
 	ni->sql = st->sql;
-	if (standard_conforming_strings)
-		ni->how |= HOW_SCS;
+	ni->settings = cachepg_parse_settings_hash();
+	if (declare_depth > 0)
+		ni->how |= HOW_CURSOR;
 	switch (st->hint)
 	{
 		case HINT_OFF:
@@ -904,6 +950,105 @@ choose(Query *parse, const Statement *st, NodeInfo *ni)
 		return true;
 	}
 	return false;
+}
+
+/* Whether FOR UPDATE/SHARE appears at any level of a statement. */
+static bool
+row_marks_walker(Node *node, void *arg)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+		return ((Query *) node)->rowMarks != NIL ||
+			query_tree_walker((Query *) node, row_marks_walker, arg, 0);
+	return expression_tree_walker(node, row_marks_walker, arg);
+}
+
+/*
+ * The settings a statement was analysed under.  Parse analysis turns
+ * literals into constants under the datestyle, time zone and other
+ * settings of the moment, and PostgreSQL's plan cache keeps the result
+ * until an invalidation (it watches the search path, not those).  cachepg
+ * keys and runs a statement's text under the settings of now, so it
+ * caches a statement only if that text, analysed now, is what the client's
+ * statement is: its analysis was under the same settings.  Each analysis is
+ * noted: the last one, and every one for a statement that lives on
+ * (PREPARE and the extended protocol's Parse, analysed with variable
+ * parameters) by its text, where one text analysed under two settings is
+ * marked ambiguous.
+ */
+typedef struct Analysed
+{
+	uint64		text;			/* hash of the statement's text */
+	uint64		settings;		/* cachepg_parse_settings_hash() */
+	bool		ambiguous;
+} Analysed;
+
+#define ANALYSED_MAX 65536
+
+static HTAB *analysed = NULL;
+static bool analysed_full = false;
+static uint64 last_text = 0;
+static uint64 last_settings = 0;
+static bool last_lives_on = false;
+
+static uint64
+text_hash(const char *query_string, const Query *parse)
+{
+	int			len;
+	const char *text = statement_text(query_string, parse, &len);
+
+	return cachepg_hash(text, len);
+}
+
+/* post_parse_analyze_hook: note the settings of an analysis. */
+static void
+transparent_post_parse(ParseState *pstate, Query *query, JumbleState *jstate)
+{
+	if (prev_post_parse)
+		prev_post_parse(pstate, query, jstate);
+	if (pstate->p_sourcetext == NULL)
+		return;
+	last_text = text_hash(pstate->p_sourcetext, query);
+	last_settings = cachepg_parse_settings_hash();
+	last_lives_on = pstate->p_paramref_hook != NULL;
+	if (last_lives_on && !analysed_full)
+	{
+		Analysed   *a;
+		bool		found;
+
+		if (analysed == NULL)
+			analysed = cachepg_local_hash("cachepg analysed statements", 256,
+										  sizeof(uint64), sizeof(Analysed));
+		if (hash_get_num_entries(analysed) >= ANALYSED_MAX)
+		{
+			analysed_full = true;
+			return;
+		}
+		a = hash_search(analysed, &last_text, HASH_ENTER, &found);
+		if (!found)
+		{
+			a->settings = last_settings;
+			a->ambiguous = false;
+		}
+		else if (a->settings != last_settings)
+			a->ambiguous = true;
+	}
+}
+
+/* Whether the statement being planned was analysed under the settings of now. */
+static bool
+analysed_as_now(const char *query_string, const Query *parse)
+{
+	uint64		text = text_hash(query_string, parse);
+	uint64		now = cachepg_parse_settings_hash();
+	Analysed   *a = analysed ? hash_search(analysed, &text, HASH_FIND, NULL) : NULL;
+
+	if (a != NULL)
+		return !a->ambiguous && a->settings == now;
+	/* (once full, a statement that lives on may be missing) */
+	return last_text == text && last_settings == now &&
+		!(analysed_full && last_lives_on);
 }
 
 static bool
@@ -948,12 +1093,17 @@ make_node(List *targetList, const NodeInfo *ni, Plan *child)
 		tlist = lappend(tlist,
 						makeTargetEntry((Expr *) makeVar(INDEX_VAR, resno, type, typmod, coll, 0),
 										resno, name, false));
+		/* where the column comes from, for RowDescription */
+		((TargetEntry *) llast(tlist))->resorigtbl = te->resorigtbl;
+		((TargetEntry *) llast(tlist))->resorigcol = te->resorigcol;
 		resno++;
 	}
 	cs->scan.plan.targetlist = tlist;
 	cs->scan.scanrelid = 0;
 	cs->custom_scan_tlist = scan_tlist;
-	cs->flags = CUSTOMPATH_SUPPORT_BACKWARD_SCAN;
+	/* rows come from a tuplestore, or the plan below as it supports */
+	cs->flags = (child == NULL || ExecSupportsBackwardScan(child)) ?
+		CUSTOMPATH_SUPPORT_BACKWARD_SCAN : 0;
 	cs->custom_private = info_to_private(ni);
 	cs->methods = &scan_methods;
 	/* not in any parallel subtree: no per-node shared state is keyed by it */
@@ -976,25 +1126,61 @@ make_node(List *targetList, const NodeInfo *ni, Plan *child)
 	return cs;
 }
 
-/* The plan of a statement to be cached. */
+/* The relations a statement reads at any level (its range table entries). */
+static bool
+relations_walker(Node *node, List **rtes)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, RangeTblEntry))
+	{
+		if (((RangeTblEntry *) node)->rtekind == RTE_RELATION)
+			*rtes = lappend(*rtes, node);
+		return false;
+	}
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, relations_walker, rtes,
+								 QTW_EXAMINE_RTES_BEFORE);
+	return expression_tree_walker(node, relations_walker, rtes);
+}
+
+/*
+ * The plan of a statement to be cached.  A small plan, the node alone, is
+ * for a statement whose parameters are known now, outside EXPLAIN, DECLARE
+ * and transactions that have written (and, under force, for one stored
+ * now).  Its range table lists every relation the statement reads, so the
+ * executor checks the same privileges, and the plan cache takes the same
+ * locks and drops it on the same invalidations, as for its real plan; it
+ * keeps the statement itself, to be planned if the cache cannot be used
+ * when it runs.
+ */
 static PlannedStmt *
 plan_statement(Query *parse, const char *query_string, int cursorOptions,
-			   ParamListInfo boundParams, const NodeInfo *ni)
+			   ParamListInfo boundParams, NodeInfo *ni)
 {
 	PlannedStmt *pstmt;
 	CustomScan *cs;
 	List	   *tlist;
 
-	if (explain_depth == 0 && !TransactionIdIsValid(GetTopTransactionIdIfAny()) &&
+	if (explain_depth == 0 && declare_depth == 0 &&
+		!TransactionIdIsValid(GetTopTransactionIdIfAny()) &&
 		(boundParams != NULL || !query_tree_walker(parse, extern_param_walker, NULL, 0)) &&
 		((ni->how & HOW_MASK) != HOW_FORCE || cachepg_statement_stored(ni->sql, boundParams)))
 	{
-		/* the statement is planned only if it misses */
+		List	   *rtes = NIL;
+		ListCell   *lc;
+
+		(void) query_tree_walker(parse, relations_walker, &rtes, QTW_EXAMINE_RTES_BEFORE);
+		ni->query = parse;
 		pstmt = makeNode(PlannedStmt);
 		pstmt->commandType = CMD_SELECT;
 		pstmt->queryId = parse->queryId;
 		pstmt->canSetTag = parse->canSetTag;
 		pstmt->planTree = (Plan *) make_node(parse->targetList, ni, NULL);
+		pstmt->rtable = rtes;
+		foreach(lc, rtes)
+			pstmt->relationOids = lappend_oid(pstmt->relationOids,
+											  ((RangeTblEntry *) lfirst(lc))->relid);
 		pstmt->stmt_location = parse->stmt_location;
 		pstmt->stmt_len = parse->stmt_len;
 		return pstmt;
@@ -1020,12 +1206,21 @@ transparent_planner(Query *parse, const char *query_string, int cursorOptions,
 	PlannedStmt *result;
 	bool		consider;
 
+	/*
+	 * The client's own statement: its text is what the client sent (simple
+	 * protocol, or the extended protocol's statement being bound), a
+	 * DECLARE's or EXPLAIN's, or the prepared statement EXECUTE runs; never
+	 * one a function runs, even outside the executor (parameters of
+	 * EXECUTE, deferred triggers at COMMIT).
+	 */
 	consider = plan_depth == 0 && exec_depth == 0 && utility_block == 0 &&
 		cachepg_enabled && MyBackendType == B_BACKEND &&
 		!cachepg_loading() && query_string != NULL &&
+		(query_string == debug_query_string || query_string == utility_text ||
+		 query_string == prepared_text) &&
 		parse->commandType == CMD_SELECT && parse->utilityStmt == NULL &&
-		parse->rowMarks == NIL && !parse->hasModifyingCTE &&
-		cachepg_store_ready() && !RecoveryInProgress();
+		!parse->hasModifyingCTE && !query_tree_walker(parse, row_marks_walker, NULL, 0) &&
+		parse->rowMarks == NIL && cachepg_store_ready() && !RecoveryInProgress();
 	plan_depth++;
 	PG_TRY();
 	{
@@ -1041,8 +1236,12 @@ transparent_planner(Query *parse, const char *query_string, int cursorOptions,
 			consider = policies_ready(&any_policy) &&
 				(any_policy || cachepg_mode == CACHEPG_MODE_FORCE ||
 				 mentions_cachepg(query_string, parse));
+		/* a statement analysed under other settings is planned as it is */
+		if (consider && !analysed_as_now(query_string, parse))
+			consider = false;
 		if (consider && read_statement(query_string, parse, &st) &&
-			choose(parse, &st, &ni) && !was_refused(&st, (ni.how & HOW_EXPLICIT) != 0))
+			choose(parse, &st, &ni) &&
+			!was_refused(&st, (ni.how & HOW_EXPLICIT) != 0 && ni.ttl > 0))
 			result = plan_statement(parse, query_string, cursorOptions,
 									boundParams, &ni);
 		else
@@ -1075,6 +1274,7 @@ typedef struct CachepgState
 	Tuplestorestate *ts;		/* else from here */
 	TupleTableSlot *mslot;		/* reads ts */
 	const char *outcome;		/* for EXPLAIN ANALYZE */
+	uint64		context;		/* cachepg_context_hash() when it began */
 } CachepgState;
 
 static Node *
@@ -1104,19 +1304,27 @@ begin_scan(CustomScanState *node, EState *estate, int eflags)
 	CachepgState *st = (CachepgState *) node;
 
 	st->eflags = eflags;
+	st->context = cachepg_context_hash();
 	/* EXPLAIN shows the plan below (not run if the cache serves) */
 	if (st->child_plan != NULL &&
 		((eflags & EXEC_FLAG_EXPLAIN_ONLY) || estate->es_instrument))
 		start_child(st);
 }
 
-/* Whether the reason the statement was cached for still holds. */
+/*
+ * Whether the reason the statement was cached for still holds, for this
+ * caller: the mode or policy that chose it; the settings it was planned
+ * (and analysed) under; the caller's context when its portal began (a
+ * cursor declared, or a portal bound, before a SET ROLE or a SET keeps
+ * its statement's meaning); parameters as the protocol binds them.
+ */
 static bool
 still_chosen(CachepgState *st, ParamListInfo params)
 {
 	int			i;
 
-	if (!cachepg_enabled || ((st->ni.how & HOW_SCS) != 0) != standard_conforming_strings)
+	if (!cachepg_enabled || st->ni.settings != cachepg_parse_settings_hash() ||
+		st->context != cachepg_context_hash())
 		return false;
 	switch (st->ni.how & HOW_MASK)
 	{
@@ -1130,7 +1338,6 @@ still_chosen(CachepgState *st, ParamListInfo params)
 				return false;
 			break;
 	}
-	/* parameters as the protocol binds them, with their types */
 	if (params != NULL)
 	{
 		if (params->paramFetch != NULL)
@@ -1142,6 +1349,31 @@ still_chosen(CachepgState *st, ParamListInfo params)
 	return true;
 }
 
+/*
+ * A small plan's statement, planned and run as it would have been without
+ * cachepg (the cache cannot be used for it now), its rows into ts.
+ */
+static void
+run_statement_plan(CachepgState *st, ParamListInfo params)
+{
+	EState	   *estate = st->css.ss.ps.state;
+	PlannedStmt *plan = pg_plan_query(copyObject(st->ni.query), st->ni.sql,
+									  CURSOR_OPT_PARALLEL_OK, params);
+	DestReceiver *dest = CreateDestReceiver(DestTuplestore);
+	QueryDesc  *qd;
+
+	SetTuplestoreDestReceiverParams(dest, st->ts, CurrentMemoryContext,
+									false, NULL, NULL);
+	qd = CreateQueryDesc(plan, st->ni.sql, GetActiveSnapshot(), InvalidSnapshot,
+						 dest, params, estate->es_queryEnv, 0);
+	ExecutorStart(qd, 0);
+	ExecutorRun(qd, ForwardScanDirection, 0, true);
+	ExecutorFinish(qd);
+	ExecutorEnd(qd);
+	FreeQueryDesc(qd);
+	dest->rDestroy(dest);
+}
+
 static void
 start_scan(CachepgState *st)
 {
@@ -1150,32 +1382,41 @@ start_scan(CachepgState *st)
 	TupleDesc	desc = st->css.ss.ss_ScanTupleSlot->tts_tupleDescriptor;
 	bool		chosen = still_chosen(st, params);
 	bool		written = TransactionIdIsValid(GetTopTransactionIdIfAny());
+	bool		ttl_given = (st->ni.how & HOW_EXPLICIT) != 0 && st->ni.ttl > 0;
 	bool		refused_now = false;
 	CallOutcome outcome;
 
 	st->started = true;
+	st->outcome = "not used";
 	if (!chosen && st->child_plan != NULL)
 	{
 		st->via_child = true;
-		st->outcome = "not used";
 		return;
 	}
 	st->ts = tuplestore_begin_heap((st->eflags & EXEC_FLAG_BACKWARD) != 0, false, work_mem);
 	st->mslot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsMinimalTuple);
+	if (!chosen)
+	{
+		run_statement_plan(st, params);
+		return;
+	}
+
 	/*
-	 * A transaction that has written stores nothing: a hit, or the plan.
-	 * Under cachepg.mode = force, a statement is loaded the second time it
-	 * is seen lately; the first time, the plan runs.
+	 * A transaction that has written stores nothing, and a cursor (whose
+	 * client may read a few rows of a large result) loads nothing: a hit,
+	 * or the plan.  Under cachepg.mode = force, a statement is loaded the
+	 * second time it is seen lately; the first time, the plan runs.
 	 */
 	outcome = cachepg_run_statement(st->ni.sql, st->ni.ttl,
 									(st->ni.how & HOW_EXPLICIT) != 0, params,
-									desc, st->ts, chosen,
-									written && st->child_plan != NULL,
+									desc, st->ts, true,
+									st->child_plan != NULL &&
+									(written || (st->ni.how & HOW_CURSOR)),
 									(st->ni.how & HOW_MASK) == HOW_FORCE &&
 									st->child_plan != NULL ? FORCE_SIGHTS : 0,
 									&refused_now);
 	if (refused_now)
-		note_refused(st->ni.sql, (st->ni.how & HOW_EXPLICIT) != 0);
+		note_refused(st->ni.sql, ttl_given);
 	switch (outcome)
 	{
 		case CALL_HIT:
@@ -1188,10 +1429,10 @@ start_scan(CachepgState *st)
 			st->outcome = "miss, not stored";
 			break;
 		case CALL_UNCACHED:
-			st->outcome = "not used";
 			break;
 		case CALL_MISSED:
 			st->outcome = written ? "miss, the transaction has written" :
+				(st->ni.how & HOW_CURSOR) ? "miss, a cursor runs its plan" :
 				"miss, not loaded at first sight";
 			st->via_child = true;
 			break;
@@ -1277,14 +1518,26 @@ transparent_utility(PlannedStmt *pstmt, const char *queryString,
 {
 	Node	   *stmt = pstmt->utilityStmt;
 	bool		explain = IsA(stmt, ExplainStmt);
-	bool		block = !(explain || IsA(stmt, DeclareCursorStmt) ||
-						  IsA(stmt, ExecuteStmt));
+	bool		declare = IsA(stmt, DeclareCursorStmt);
+	bool		block = !(explain || declare || IsA(stmt, ExecuteStmt));
+	Node	   *execute = stmt;
 	const char *save_text = utility_text;
 	int			save_location = utility_location;
 	int			save_len = utility_len;
+	const char *save_prepared = prepared_text;
 
 	utility_block += block;
 	explain_depth += explain;
+	declare_depth += declare;
+	/* EXECUTE plans its prepared statement, whose text is its own */
+	if (explain && IsA(((ExplainStmt *) stmt)->query, Query))
+		execute = ((Query *) ((ExplainStmt *) stmt)->query)->utilityStmt;
+	if (execute != NULL && IsA(execute, ExecuteStmt))
+	{
+		PreparedStatement *ps = FetchPreparedStatement(((ExecuteStmt *) execute)->name, false);
+
+		prepared_text = ps ? ps->plansource->query_string : NULL;
+	}
 	utility_text = queryString;
 	utility_location = Max(pstmt->stmt_location, 0);
 	utility_len = pstmt->stmt_len;
@@ -1301,6 +1554,8 @@ transparent_utility(PlannedStmt *pstmt, const char *queryString,
 	{
 		utility_block -= block;
 		explain_depth -= explain;
+		declare_depth -= declare;
+		prepared_text = save_prepared;
 		utility_text = save_text;
 		utility_location = save_location;
 		utility_len = save_len;
@@ -1392,6 +1647,8 @@ cachepg_transparent_init(void)
 	planner_hook = transparent_planner;
 	prev_utility = ProcessUtility_hook;
 	ProcessUtility_hook = transparent_utility;
+	prev_post_parse = post_parse_analyze_hook;
+	post_parse_analyze_hook = transparent_post_parse;
 	prev_start = ExecutorStart_hook;
 	ExecutorStart_hook = transparent_start;
 	prev_run = ExecutorRun_hook;
