@@ -33,3 +33,21 @@ CREATE VIEW cache_tables AS
 COMMENT ON VIEW cache_tables IS
   'Tables of this database whose writes cachepg tracks or that have a cache policy: generation, writers, key columns, the hits, misses and stores of results that read each table and the writes and DDL that invalidated them, and the policy ttl (the row with a NULL relation is the global epoch)';
 GRANT SELECT ON cache_tables TO PUBLIC;
+
+-- A dropped table's policy goes with it (its OID may be reused).
+CREATE FUNCTION cache_policy_dropped() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF to_regclass('@extschema@.cache_policy') IS NULL THEN
+    RETURN;     -- the extension itself is being dropped
+  END IF;
+  DELETE FROM @extschema@.cache_policy p
+   USING pg_event_trigger_dropped_objects() d
+   WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0
+     AND d.objid = p.relid::oid;
+END $$;
+REVOKE ALL ON FUNCTION cache_policy_dropped() FROM PUBLIC;
+COMMENT ON FUNCTION cache_policy_dropped() IS
+  'Event trigger: removes the cache policies of dropped tables';
+CREATE EVENT TRIGGER cachepg_policy_dropped ON sql_drop
+  EXECUTE FUNCTION cache_policy_dropped();

@@ -243,6 +243,52 @@ DECLARE c CURSOR FOR /* cachepg: ttl=60 */ SELECT note FROM tp_other WHERE id = 
 SET LOCAL ROLE tp_user;
 FETCH ALL FROM c;
 COMMIT;
+-- a prepared statement analysed again under other settings (by the plan
+-- cache, after an invalidation) is not cached under the old ones
+CREATE TABLE tp_pt (d date, v int) PARTITION BY RANGE (d);
+CREATE TABLE tp_pt1 PARTITION OF tp_pt FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+INSERT INTO tp_pt VALUES ('2020-01-02', 1), ('2020-02-01', 2);
+SELECT cache_watch('tp_pt');
+SET DateStyle = 'ISO, DMY';
+PREPARE pd AS SELECT v, 'hinted' AS h FROM tp_pt WHERE d = '01/02/2020' /* cachepg: on */;
+PREPARE pq AS SELECT v, 'plain' AS h FROM tp_pt WHERE d = '01/02/2020';
+EXECUTE pd;
+EXECUTE pq;
+SET DateStyle = 'ISO, MDY';
+GRANT SELECT ON tp_pt TO PUBLIC;
+EXECUTE pd;
+EXECUTE pq;
+SET DateStyle = 'ISO, DMY';
+EXECUTE pd;
+EXECUTE pq;
+ALTER TABLE tp_pt1 SET (fillfactor = 90);
+EXECUTE pd;
+EXECUTE pq;
+RESET DateStyle;
+DROP TABLE tp_pt;
+-- a name that resolves elsewhere since the statement was prepared (a
+-- temporary table now shadows it): the statement reads what it was
+-- prepared to read, as without cachepg
+CREATE TEMP TABLE tp_shadow_dummy (i int);
+PREPARE sh AS /* cachepg: ttl=60 */ SELECT note FROM tp_other WHERE id = 1;
+EXECUTE sh;
+CREATE TEMP TABLE tp_other (id int, note text);
+INSERT INTO tp_other VALUES (1, 'temporary');
+EXECUTE sh;
+EXECUTE sh;
+/* cachepg: ttl=60 */ SELECT note FROM tp_other WHERE id = 1;
+DROP TABLE tp_other;
+DROP TABLE tp_shadow_dummy;
+DEALLOCATE sh;
+-- an unreferenced CTE reads nothing, so needs no privilege
+SET ROLE tp_user;
+WITH x AS (SELECT * FROM tp_other) /* cachepg: ttl=60 */ SELECT count(*) FROM tp_items;
+RESET ROLE;
+-- a dropped table's policy goes with it
+CREATE TABLE tp_gone (id int);
+SELECT cache_table_policy('tp_gone', 30);
+DROP TABLE tp_gone;
+SELECT count(*) AS policies_left FROM cache_policy WHERE relid::oid NOT IN (SELECT oid FROM pg_class);
 -- a backslash in a plain string literal: not cached (its meaning depends
 -- on standard_conforming_strings when the statement was parsed)
 /* cachepg: off */ SELECT tp() IS NOT NULL AS reset;

@@ -80,6 +80,9 @@ typedef struct CacheCall
 	bool		hit_only;		/* a hit, or nothing (CALL_MISSED) */
 	int			sights;			/* loaded only when looked up this often
 								 * lately, else nothing (CALL_MISSED) */
+	List	   *reads;			/* relations the caller's statement reads:
+								 * each must be among the result's */
+	bool		other_relations;	/* set when they are not */
 	bool		refused;		/* set when the storability rules refuse it */
 	CacheParam *params;
 	Oid		   *argtypes;
@@ -490,6 +493,27 @@ valid_entry(CacheKey *key, TimestampTz now, Snapshot older, TupleDesc *stored,
 	return blob;
 }
 
+/* Whether every relation of reads is one an entry depends on. */
+static bool
+reads_within(List *reads, const char *blob)
+{
+	const BlobHeader *h = (const BlobHeader *) blob;
+	ListCell   *lc;
+
+	foreach(lc, reads)
+	{
+		uint32		i;
+		int32		keys;
+
+		for (i = 0; i < h->ndepsum; i++)
+			if (depsum_at(blob + h->depsumoff, i, &keys) == lfirst_oid(lc))
+				break;
+		if (i == h->ndepsum)
+			return false;
+	}
+	return true;
+}
+
 /*
  * Register an entry with each table it read, to be recomputed after the
  * next write to one of them (cachepg.refresh_on_write).
@@ -529,6 +553,12 @@ serve_hit(CacheCall *call, CacheKey *key)
 
 	if (blob == NULL)
 		return false;
+	if (!reads_within(call->reads, blob))
+	{
+		/* the entry's text names other relations than the caller's does */
+		pfree(blob);
+		return false;
+	}
 	if (call->form == CACHEPG_FORM_JSONB)
 	{
 		bool		isnull;
@@ -1408,6 +1438,18 @@ load(CacheCall *call, CacheKey *key, CheckRecorder *checks, bool loader)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	load_plan(&ld);
+	if (key != NULL && list_difference_oid(call->reads, ld.deps.relids) != NIL)
+	{
+		/*
+		 * The caller's statement, analysed earlier, reads relations its text
+		 * does not name now (a new object shadows one): not ours to run.
+		 */
+		call->other_relations = true;
+		if (loader)
+			cachepg_flight_end(FLIGHT_NOT_STORED);
+		SPI_finish();
+		return false;
+	}
 	load_read_marks(&ld);
 	/* a result that will not be stored keeps nobody waiting */
 	if (!ld.store && loader)
@@ -1578,7 +1620,9 @@ get_or_run(CacheCall *call)
 	cachepg_count(CC_MISSES, 1);
 	if (call->hit_only)
 		return CALL_MISSED;
-	return run_query(call, &key, loader) ? CALL_STORED : CALL_NOT_STORED;
+	if (run_query(call, &key, loader))
+		return CALL_STORED;
+	return call->other_relations ? CALL_OTHER_RELATIONS : CALL_NOT_STORED;
 }
 
 /* A call of the functions: it speaks for itself, even inside a statement. */
@@ -1634,10 +1678,13 @@ statement_call(CacheCall *call, const char *sql, int ttl, bool ttl_explicit,
 
 /*
  * Whether an entry of this transparent statement, as this caller would
- * key it, is stored now (for the planner: a hint only, the node checks).
+ * key it, is stored now, and (*sights) how often it was looked up lately,
+ * counting this time when count: for the planner, a hint only (the node
+ * checks).
  */
 bool
-cachepg_statement_stored(const char *sql, ParamListInfo params)
+cachepg_statement_stored(const char *sql, ParamListInfo params, bool count,
+						 int *sights)
 {
 	CacheCall	call;
 	CacheKey	key;
@@ -1646,7 +1693,7 @@ cachepg_statement_stored(const char *sql, ParamListInfo params)
 	statement_call(&call, sql, 0, false, params);
 	cachepg_build_key(&key, call.form, call.sql, call.sqllen, call.params,
 					  call.nparams, true);
-	(void) cachepg_probe(key.hash, false, &stored);
+	*sights = cachepg_probe(key.hash, count, &stored);
 	return stored;
 }
 
@@ -1664,7 +1711,7 @@ CallOutcome
 cachepg_run_statement(const char *sql, int ttl, bool ttl_explicit,
 					  ParamListInfo params, TupleDesc desc,
 					  Tuplestorestate *ts, bool use_cache, bool hit_only,
-					  int sights, bool *refused)
+					  int sights, List *reads, bool *refused)
 {
 	CacheCall	call;
 	CallOutcome outcome = CALL_UNCACHED;
@@ -1676,6 +1723,7 @@ cachepg_run_statement(const char *sql, int ttl, bool ttl_explicit,
 	call.snapshot = GetActiveSnapshot();
 	call.hit_only = hit_only;
 	call.sights = sights;
+	call.reads = reads;
 	quiet = true;
 	PG_TRY();
 	{

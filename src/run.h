@@ -18,7 +18,9 @@ typedef enum CallOutcome
 	CALL_STORED,				/* ran, and its result was stored */
 	CALL_NOT_STORED,			/* ran, not stored */
 	CALL_UNCACHED,				/* ran without the cache */
-	CALL_MISSED					/* hit_only: no hit, nothing ran */
+	CALL_MISSED,				/* hit_only or sights: no hit, nothing ran */
+	CALL_OTHER_RELATIONS		/* the text names other relations than
+								 * expected: nothing ran */
 } CallOutcome;
 
 extern CallOutcome cachepg_run_statement(const char *sql, int ttl,
@@ -26,8 +28,9 @@ extern CallOutcome cachepg_run_statement(const char *sql, int ttl,
 										 ParamListInfo params, TupleDesc desc,
 										 Tuplestorestate *ts, bool use_cache,
 										 bool hit_only, int sights,
-										 bool *refused);
-extern bool cachepg_statement_stored(const char *sql, ParamListInfo params);
+										 List *reads, bool *refused);
+extern bool cachepg_statement_stored(const char *sql, ParamListInfo params,
+									 bool count, int *sights);
 extern bool cachepg_loading(void);
 extern bool cachepg_refresh(uint64 hash, uint8 want, const char **why);
 extern uint64 cachepg_reclaim(int32 count);

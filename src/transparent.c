@@ -88,6 +88,7 @@ int			cachepg_mode = CACHEPG_MODE_MANUAL;
 #define HOW_MASK	0x0f
 #define HOW_EXPLICIT 0x10		/* the ttl was given (hint, policy) */
 #define HOW_CURSOR	0x20		/* DECLARE: served hits only, never loaded */
+#define HOW_DEFAULT_TTL 0x40	/* cachepg.default_ttl when it runs */
 
 /*
  * Under cachepg.mode = force, a statement is loaded (and its result
@@ -116,6 +117,7 @@ static int	declare_depth = 0;	/* DECLARE CURSOR */
 static const char *prepared_text = NULL;	/* EXECUTE's prepared statement */
 
 static post_parse_analyze_hook_type prev_post_parse = NULL;
+static bool mode_changed = false;	/* cachepg_mode_assign */
 
 static planner_hook_type prev_planner = NULL;
 static ProcessUtility_hook_type prev_utility = NULL;
@@ -879,16 +881,19 @@ typedef struct NodeInfo
 	uint64		settings;		/* cachepg_parse_settings_hash() when planned */
 	Query	   *query;			/* a small plan: the statement, to plan it
 								 * if the cache cannot be used after all */
+	List	   *reads;			/* OIDs of the relations it reads (FROM,
+								 * views, CTEs), as its analysis named them */
 } NodeInfo;
 
 static List *
 info_to_private(const NodeInfo *ni)
 {
-	return lappend(list_make5(makeString(ni->sql), makeInteger(ni->ttl),
-							  makeInteger(ni->how), ni->relids,
-							  list_make2_int((int32) (ni->settings >> 32),
-											 (int32) (ni->settings & 0xFFFFFFFF))),
-				   ni->query);
+	return lappend(lappend(list_make5(makeString(ni->sql), makeInteger(ni->ttl),
+									  makeInteger(ni->how), ni->relids,
+									  list_make2_int((int32) (ni->settings >> 32),
+													 (int32) (ni->settings & 0xFFFFFFFF))),
+						   ni->query),
+				   ni->reads);
 }
 
 static void
@@ -903,6 +908,7 @@ info_from_private(List *priv, NodeInfo *ni)
 	ni->settings = ((uint64) (uint32) linitial_int(settings) << 32) |
 		(uint64) (uint32) lsecond_int(settings);
 	ni->query = (Query *) list_nth(priv, 5);
+	ni->reads = (List *) list_nth(priv, 6);
 }
 
 /*
@@ -928,7 +934,7 @@ choose(Query *parse, const Statement *st, NodeInfo *ni)
 			ni->ttl = st->hint_ttl;
 			return true;
 		case HINT_ON:
-			ni->how |= HOW_HINT;
+			ni->how |= HOW_HINT | HOW_DEFAULT_TTL;
 			ni->ttl = cachepg_default_ttl;
 			return true;
 	}
@@ -945,7 +951,7 @@ choose(Query *parse, const Statement *st, NodeInfo *ni)
 	}
 	if (cachepg_mode == CACHEPG_MODE_FORCE)
 	{
-		ni->how |= HOW_FORCE;
+		ni->how |= HOW_FORCE | HOW_DEFAULT_TTL;
 		ni->ttl = cachepg_default_ttl;
 		return true;
 	}
@@ -984,7 +990,7 @@ typedef struct Analysed
 	bool		ambiguous;
 } Analysed;
 
-#define ANALYSED_MAX 65536
+#define ANALYSED_MAX 16384
 
 static HTAB *analysed = NULL;
 static bool analysed_full = false;
@@ -1005,35 +1011,46 @@ text_hash(const char *query_string, const Query *parse)
 static void
 transparent_post_parse(ParseState *pstate, Query *query, JumbleState *jstate)
 {
+	bool		any;
+	Analysed   *a;
+
 	if (prev_post_parse)
 		prev_post_parse(pstate, query, jstate);
-	if (pstate->p_sourcetext == NULL)
+	/* only what could be cached transparently, where it could */
+	if (pstate->p_sourcetext == NULL || !IsTransactionState() ||
+		!(query->commandType == CMD_SELECT ||
+		  (query->commandType == CMD_UTILITY &&
+		   (IsA(query->utilityStmt, DeclareCursorStmt) ||
+			IsA(query->utilityStmt, ExplainStmt)))) ||
+		!policies_ready(&any))
 		return;
 	last_text = text_hash(pstate->p_sourcetext, query);
 	last_settings = cachepg_parse_settings_hash();
 	last_lives_on = pstate->p_paramref_hook != NULL;
-	if (last_lives_on && !analysed_full)
+	a = analysed ? hash_search(analysed, &last_text, HASH_FIND, NULL) : NULL;
+	if (a != NULL)
 	{
-		Analysed   *a;
-		bool		found;
-
-		if (analysed == NULL)
-			analysed = cachepg_local_hash("cachepg analysed statements", 256,
-										  sizeof(uint64), sizeof(Analysed));
-		if (hash_get_num_entries(analysed) >= ANALYSED_MAX)
-		{
-			analysed_full = true;
-			return;
-		}
-		a = hash_search(analysed, &last_text, HASH_ENTER, &found);
-		if (!found)
-		{
-			a->settings = last_settings;
-			a->ambiguous = false;
-		}
-		else if (a->settings != last_settings)
+		/* analysed again (also by the plan cache): under other settings? */
+		if (a->settings != last_settings)
 			a->ambiguous = true;
+		return;
 	}
+	/* a client's statement that lives on (not a function's) */
+	if (!last_lives_on || analysed_full ||
+		!(pstate->p_sourcetext == debug_query_string ||
+		  pstate->p_sourcetext == prepared_text))
+		return;
+	if (analysed == NULL)
+		analysed = cachepg_local_hash("cachepg analysed statements", 256,
+									  sizeof(uint64), sizeof(Analysed));
+	if (hash_get_num_entries(analysed) >= ANALYSED_MAX)
+	{
+		analysed_full = true;
+		return;
+	}
+	a = hash_search(analysed, &last_text, HASH_ENTER, NULL);
+	a->settings = last_settings;
+	a->ambiguous = false;
 }
 
 /* Whether the statement being planned was analysed under the settings of now. */
@@ -1126,22 +1143,34 @@ make_node(List *targetList, const NodeInfo *ni, Plan *child)
 	return cs;
 }
 
-/* The relations a statement reads at any level (its range table entries). */
-static bool
-relations_walker(Node *node, List **rtes)
+/*
+ * The relations of a statement's FROM clauses, views and referenced CTEs,
+ * at any depth: those the planner keeps in the plan's range table, whose
+ * privileges the executor checks.  (Relations of subqueries in expressions
+ * are left out: the planner may fold them away, and a hit checks what the
+ * statement's load checked, as the functions' hits do.)
+ */
+static void
+statement_relations(Query *q, List **rtes)
 {
-	if (node == NULL)
-		return false;
-	if (IsA(node, RangeTblEntry))
+	ListCell   *lc;
+
+	foreach(lc, q->rtable)
 	{
-		if (((RangeTblEntry *) node)->rtekind == RTE_RELATION)
-			*rtes = lappend(*rtes, node);
-		return false;
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind == RTE_RELATION)
+			*rtes = lappend(*rtes, rte);
+		else if (rte->rtekind == RTE_SUBQUERY)
+			statement_relations(rte->subquery, rtes);
 	}
-	if (IsA(node, Query))
-		return query_tree_walker((Query *) node, relations_walker, rtes,
-								 QTW_EXAMINE_RTES_BEFORE);
-	return expression_tree_walker(node, relations_walker, rtes);
+	foreach(lc, q->cteList)
+	{
+		CommonTableExpr *cte = lfirst_node(CommonTableExpr, lc);
+
+		if (cte->cterefcount > 0 && IsA(cte->ctequery, Query))
+			statement_relations((Query *) cte->ctequery, rtes);
+	}
 }
 
 /*
@@ -1161,16 +1190,33 @@ plan_statement(Query *parse, const char *query_string, int cursorOptions,
 	PlannedStmt *pstmt;
 	CustomScan *cs;
 	List	   *tlist;
+	List	   *rtes = NIL;
+	ListCell   *lc;
+	bool		small;
 
-	if (explain_depth == 0 && declare_depth == 0 &&
+	statement_relations(parse, &rtes);
+	foreach(lc, rtes)
+		ni->reads = list_append_unique_oid(ni->reads, ((RangeTblEntry *) lfirst(lc))->relid);
+	small = explain_depth == 0 && declare_depth == 0 &&
 		!TransactionIdIsValid(GetTopTransactionIdIfAny()) &&
-		(boundParams != NULL || !query_tree_walker(parse, extern_param_walker, NULL, 0)) &&
-		((ni->how & HOW_MASK) != HOW_FORCE || cachepg_statement_stored(ni->sql, boundParams)))
+		(boundParams != NULL || !query_tree_walker(parse, extern_param_walker, NULL, 0));
+	if (small && (ni->how & HOW_MASK) == HOW_FORCE)
 	{
-		List	   *rtes = NIL;
-		ListCell   *lc;
+		int			sights;
 
-		(void) query_tree_walker(parse, relations_walker, &rtes, QTW_EXAMINE_RTES_BEFORE);
+		/*
+		 * Under force, a statement whose parameters are known and that is
+		 * neither stored nor seen often enough lately (counting this time)
+		 * gets its own plan alone, as without cachepg.
+		 */
+		if (!cachepg_statement_stored(ni->sql, boundParams, true, &sights) &&
+			sights < FORCE_SIGHTS)
+			return prev_planner ?
+				prev_planner(parse, query_string, cursorOptions, boundParams) :
+				standard_planner(parse, query_string, cursorOptions, boundParams);
+	}
+	if (small)
+	{
 		ni->query = parse;
 		pstmt = makeNode(PlannedStmt);
 		pstmt->commandType = CMD_SELECT;
@@ -1219,8 +1265,8 @@ transparent_planner(Query *parse, const char *query_string, int cursorOptions,
 		(query_string == debug_query_string || query_string == utility_text ||
 		 query_string == prepared_text) &&
 		parse->commandType == CMD_SELECT && parse->utilityStmt == NULL &&
-		!parse->hasModifyingCTE && !query_tree_walker(parse, row_marks_walker, NULL, 0) &&
-		parse->rowMarks == NIL && cachepg_store_ready() && !RecoveryInProgress();
+		!parse->hasModifyingCTE && parse->rowMarks == NIL &&
+		cachepg_store_ready() && !RecoveryInProgress();
 	plan_depth++;
 	PG_TRY();
 	{
@@ -1235,7 +1281,8 @@ transparent_planner(Query *parse, const char *query_string, int cursorOptions,
 		if (consider)
 			consider = policies_ready(&any_policy) &&
 				(any_policy || cachepg_mode == CACHEPG_MODE_FORCE ||
-				 mentions_cachepg(query_string, parse));
+				 mentions_cachepg(query_string, parse)) &&
+				!query_tree_walker(parse, row_marks_walker, NULL, 0);
 		/* a statement analysed under other settings is planned as it is */
 		if (consider && !analysed_as_now(query_string, parse))
 			consider = false;
@@ -1331,13 +1378,14 @@ still_chosen(CachepgState *st, ParamListInfo params)
 		case HOW_FORCE:
 			if (cachepg_mode != CACHEPG_MODE_FORCE)
 				return false;
-			st->ni.ttl = cachepg_default_ttl;
 			break;
 		case HOW_POLICY:
 			if ((st->ni.ttl = policies_ttl(st->ni.relids)) < 0)
 				return false;
 			break;
 	}
+	if (st->ni.how & HOW_DEFAULT_TTL)
+		st->ni.ttl = cachepg_default_ttl;
 	if (params != NULL)
 	{
 		if (params->paramFetch != NULL)
@@ -1357,11 +1405,15 @@ static void
 run_statement_plan(CachepgState *st, ParamListInfo params)
 {
 	EState	   *estate = st->css.ss.ps.state;
-	PlannedStmt *plan = pg_plan_query(copyObject(st->ni.query), st->ni.sql,
-									  CURSOR_OPT_PARALLEL_OK, params);
+	Query	   *query = copyObject(st->ni.query);
+	PlannedStmt *plan;
 	DestReceiver *dest = CreateDestReceiver(DestTuplestore);
 	QueryDesc  *qd;
 
+	/* its text is now the statement alone */
+	query->stmt_location = 0;
+	query->stmt_len = 0;
+	plan = pg_plan_query(query, st->ni.sql, CURSOR_OPT_PARALLEL_OK, params);
 	SetTuplestoreDestReceiverParams(dest, st->ts, CurrentMemoryContext,
 									false, NULL, NULL);
 	qd = CreateQueryDesc(plan, st->ni.sql, GetActiveSnapshot(), InvalidSnapshot,
@@ -1414,7 +1466,7 @@ start_scan(CachepgState *st)
 									(written || (st->ni.how & HOW_CURSOR)),
 									(st->ni.how & HOW_MASK) == HOW_FORCE &&
 									st->child_plan != NULL ? FORCE_SIGHTS : 0,
-									&refused_now);
+									st->ni.reads, &refused_now);
 	if (refused_now)
 		note_refused(st->ni.sql, ttl_given);
 	switch (outcome)
@@ -1429,6 +1481,14 @@ start_scan(CachepgState *st)
 			st->outcome = "miss, not stored";
 			break;
 		case CALL_UNCACHED:
+			break;
+		case CALL_OTHER_RELATIONS:
+			/* its text now names other relations: the statement's own plan */
+			st->outcome = "not used: its text now names other relations";
+			if (st->child_plan != NULL)
+				st->via_child = true;
+			else
+				run_statement_plan(st, params);
 			break;
 		case CALL_MISSED:
 			st->outcome = written ? "miss, the transaction has written" :
@@ -1552,6 +1612,10 @@ transparent_utility(PlannedStmt *pstmt, const char *queryString,
 	}
 	PG_FINALLY();
 	{
+		if (mode_changed && IsA(stmt, VariableSetStmt) &&
+			context == PROCESS_UTILITY_TOPLEVEL)
+			ResetPlanCache();
+		mode_changed = false;
 		utility_block -= block;
 		explain_depth -= explain;
 		declare_depth -= declare;
@@ -1619,14 +1683,17 @@ transparent_finish(QueryDesc *queryDesc)
 }
 
 /*
- * cachepg.mode's assign hook: plans made under the other mode are made
- * again (the plan cache does not know the setting).
+ * cachepg.mode's assign hook: a change by SET or RESET (transparent_utility)
+ * has the session's plans made again, as DISCARD PLANS does, for plans
+ * made under the other mode; a plan with the node checks the mode when it
+ * runs anyway.  (Not for a change by a function's SET clause or the end of
+ * SET LOCAL, which would make them again at every call.)
  */
 void
 cachepg_mode_assign(int newval, void *extra)
 {
 	if (newval != cachepg_mode)
-		ResetPlanCache();
+		mode_changed = true;
 }
 
 /* Install the hooks and the node; from _PG_init while preloading. */
