@@ -78,8 +78,8 @@ typedef struct CacheCall
 	uint32		entry_flags;	/* ENTRY_* to record */
 	bool		refresh;		/* a background refresh: rows go nowhere */
 	bool		hit_only;		/* a hit, or nothing (CALL_MISSED) */
-	int			sights;			/* loaded only when looked up this often
-								 * lately, else nothing (CALL_MISSED) */
+	bool		doorkeeper;		/* loaded only if seen lately (at least the
+								 * second time), else nothing (CALL_MISSED) */
 	List	   *reads;			/* relations the caller's statement reads:
 								 * each must be among the result's */
 	bool		other_relations;	/* set when they are not */
@@ -1604,14 +1604,9 @@ get_or_run(CacheCall *call)
 		cachepg_count(CC_HITS, 1);
 		return CALL_HIT;
 	}
-	if (!call->hit_only && call->sights > 0)
-	{
-		bool		stored;
-
-		/* not worth loading yet: nobody waits for this caller */
-		if (cachepg_probe(key.hash, false, &stored) < call->sights)
-			call->hit_only = true;
-	}
+	/* not worth loading yet: nobody waits for this caller */
+	if (!call->hit_only && call->doorkeeper && !cachepg_seen_before(key.hash))
+		call->hit_only = true;
 	if (!call->hit_only && wait_for_loader(call, &key, &loader))
 	{
 		cachepg_count(CC_HITS, 1);
@@ -1678,23 +1673,19 @@ statement_call(CacheCall *call, const char *sql, int ttl, bool ttl_explicit,
 
 /*
  * Whether an entry of this transparent statement, as this caller would
- * key it, is stored now, and (*sights) how often it was looked up lately,
- * counting this time when count: for the planner, a hint only (the node
- * checks).
+ * key it, is stored now or it was seen lately (for the planner: a hint
+ * only, the node checks); it counts as seen from now on.
  */
 bool
-cachepg_statement_stored(const char *sql, ParamListInfo params, bool count,
-						 int *sights)
+cachepg_statement_seen(const char *sql, ParamListInfo params)
 {
 	CacheCall	call;
 	CacheKey	key;
-	bool		stored;
 
 	statement_call(&call, sql, 0, false, params);
 	cachepg_build_key(&key, call.form, call.sql, call.sqllen, call.params,
 					  call.nparams, true);
-	*sights = cachepg_probe(key.hash, count, &stored);
-	return stored;
+	return cachepg_seen_before(key.hash) || cachepg_stored(key.hash);
 }
 
 /*
@@ -1703,15 +1694,15 @@ cachepg_statement_stored(const char *sql, ParamListInfo params, bool count,
  * pipeline as the functions, its rows going into ts in the shape desc.
  * Its hits and loads are held to the statement's own snapshot, the active
  * one.  use_cache false runs it uncached; hit_only serves a hit or does
- * nothing (CALL_MISSED), and so does a miss of a key looked up fewer than
- * sights times lately (0: any).  *refused says the storability rules
+ * nothing (CALL_MISSED), and so does, with doorkeeper, a miss of a key
+ * not seen lately.  *refused says the storability rules
  * refuse it.
  */
 CallOutcome
 cachepg_run_statement(const char *sql, int ttl, bool ttl_explicit,
 					  ParamListInfo params, TupleDesc desc,
 					  Tuplestorestate *ts, bool use_cache, bool hit_only,
-					  int sights, List *reads, bool *refused)
+					  bool doorkeeper, List *reads, bool *refused)
 {
 	CacheCall	call;
 	CallOutcome outcome = CALL_UNCACHED;
@@ -1722,7 +1713,7 @@ cachepg_run_statement(const char *sql, int ttl, bool ttl_explicit,
 	call.ts = ts;
 	call.snapshot = GetActiveSnapshot();
 	call.hit_only = hit_only;
-	call.sights = sights;
+	call.doorkeeper = doorkeeper;
 	call.reads = reads;
 	quiet = true;
 	PG_TRY();

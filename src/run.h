@@ -27,10 +27,9 @@ extern CallOutcome cachepg_run_statement(const char *sql, int ttl,
 										 bool ttl_explicit,
 										 ParamListInfo params, TupleDesc desc,
 										 Tuplestorestate *ts, bool use_cache,
-										 bool hit_only, int sights,
+										 bool hit_only, bool doorkeeper,
 										 List *reads, bool *refused);
-extern bool cachepg_statement_stored(const char *sql, ParamListInfo params,
-									 bool count, int *sights);
+extern bool cachepg_statement_seen(const char *sql, ParamListInfo params);
 extern bool cachepg_loading(void);
 extern bool cachepg_refresh(uint64 hash, uint8 want, const char **why);
 extern uint64 cachepg_reclaim(int32 count);

@@ -87,6 +87,8 @@ typedef struct CacheShared
 	uint64		sketch_period;	/* lookups between halvings */
 	pg_atomic_uint64 sketch_lookups;
 	pg_atomic_uint32 sketch_aging;	/* 1 while one backend halves it */
+	pg_atomic_uint64 doorkeeper_adds;	/* keys added since it was cleared */
+	pg_atomic_uint32 doorkeeper_clearing;	/* 1 while one backend clears it */
 	pg_atomic_uint64 sweep_hand;	/* next slot the reclaimer looks at */
 	TimestampTz base_time;		/* when the region was made */
 	Size		max_blob;		/* the largest blob the arena can ever hold */
@@ -97,6 +99,7 @@ static CacheShared *shared = NULL;
 static CacheSlot *slots = NULL;
 static int32 *buckets = NULL;
 static uint8 *sketch = NULL;
+static pg_atomic_uint64 *doorkeeper = NULL;
 
 /*
  * The cache_stats() counters, one row per process that can have a PGPROC
@@ -141,6 +144,18 @@ sketch_size(void)
 	return Max(mul_size(bucket_count(cachepg_max_entries), 8), SKETCH_BLOCK);
 }
 
+/*
+ * The doorkeeper: a Bloom filter of keys seen lately (8 bits per slot, two
+ * bits a key), cleared once it took as many keys as there are slots, so
+ * that a key counts as seen for about as long as the cache could hold it
+ * (false positives stay near 5%).
+ */
+static Size
+doorkeeper_words(void)
+{
+	return Max((Size) cachepg_max_entries / 8, 8);
+}
+
 /* One row per backend, bgworker and auxiliary process, plus a shared one. */
 static int
 counter_row_count(void)
@@ -155,6 +170,7 @@ index_size(void)
 		MAXALIGN(mul_size(sizeof(CacheSlot), cachepg_max_entries)) +
 		MAXALIGN(mul_size(sizeof(int32), bucket_count(cachepg_max_entries))) +
 		MAXALIGN(sketch_size()) +
+		mul_size(sizeof(pg_atomic_uint64), doorkeeper_words()) +
 		PG_CACHE_LINE_SIZE + mul_size(sizeof(CounterRow), counter_row_count());
 }
 
@@ -204,8 +220,9 @@ cachepg_store_startup(void)
 						 MAXALIGN(mul_size(sizeof(CacheSlot), cachepg_max_entries)));
 	sketch = (uint8 *) buckets +
 		MAXALIGN(mul_size(sizeof(int32), bucket_count(cachepg_max_entries)));
+	doorkeeper = (pg_atomic_uint64 *) (sketch + MAXALIGN(sketch_size()));
 	counter_rows = (CounterRow *) TYPEALIGN(PG_CACHE_LINE_SIZE,
-											sketch + MAXALIGN(sketch_size()));
+											doorkeeper + doorkeeper_words());
 	locks = GetNamedLWLockTranche("cachepg");
 
 	if (!found)
@@ -242,6 +259,10 @@ cachepg_store_startup(void)
 		for (i = 0; i < CACHEPG_KEYGENS; i++)
 			pg_atomic_init_u64(&shared->keygens[i], 1);
 		memset(sketch, 0, sketch_size());
+		for (i = 0; i < (int) doorkeeper_words(); i++)
+			pg_atomic_init_u64(&doorkeeper[i], 0);
+		pg_atomic_init_u64(&shared->doorkeeper_adds, 0);
+		pg_atomic_init_u32(&shared->doorkeeper_clearing, 0);
 		for (i = 0; i < shared->nslots; i++)
 		{
 			memset(&slots[i], 0, sizeof(CacheSlot));
@@ -657,22 +678,65 @@ slot_copy(dsa_area *a, int32 s, Size *size, CacheEntryInfo *info)
 	return copy;
 }
 
-/*
- * How often hash was looked up lately (0..15, counting this call when
- * count), and whether an entry of it is stored (*stored): what a caller
- * deciding whether a result is worth loading now can know cheaply.
- */
-int
-cachepg_probe(uint64 hash, bool count, bool *stored)
+/* Whether an entry of hash is stored (a hint: the caller checks it). */
+bool
+cachepg_stored(uint64 hash)
 {
 	LWLock	   *lock = lock_of(hash);
+	bool		stored;
 
-	if (count)
-		sketch_count(hash);
 	LWLockAcquire(lock, LW_SHARED);
-	*stored = chain_find(hash) >= 0;
+	stored = chain_find(hash) >= 0;
 	LWLockRelease(lock);
-	return sketch_estimate(hash);
+	return stored;
+}
+
+/*
+ * Whether hash was seen lately (by this function); it is from now on.
+ * Lock-free: two racing first sights may both say no, and a bit lost to
+ * a concurrent clear only makes a key wait one sight more.
+ */
+bool
+cachepg_seen_before(uint64 hash)
+{
+	uint64		h = hash;
+	uint64		nbits = (uint64) doorkeeper_words() * 64;
+	uint64		b[2];
+	bool		seen = true;
+	int			i;
+
+	/* (the sketch's finalizer: the bucket index took the low bits as they are) */
+	h = (h ^ (h >> 30)) * UINT64CONST(0xBF58476D1CE4E5B9);
+	h = (h ^ (h >> 27)) * UINT64CONST(0x94D049BB133111EB);
+	h ^= h >> 31;
+	b[0] = (h & 0xFFFFFFFF) % nbits;
+	b[1] = (h >> 32) % nbits;
+	for (i = 0; i < 2; i++)
+	{
+		uint64		bit = UINT64CONST(1) << (b[i] % 64);
+
+		if ((pg_atomic_read_u64(&doorkeeper[b[i] / 64]) & bit) == 0)
+		{
+			seen = false;
+			pg_atomic_fetch_or_u64(&doorkeeper[b[i] / 64], bit);
+		}
+	}
+	if (!seen &&
+		pg_atomic_add_fetch_u64(&shared->doorkeeper_adds, 1) >= (uint64) shared->nslots)
+	{
+		uint32		expected = 0;
+
+		if (pg_atomic_compare_exchange_u32(&shared->doorkeeper_clearing, &expected, 1))
+		{
+			Size		w;
+
+			for (w = 0; w < doorkeeper_words(); w++)
+				pg_atomic_write_u64(&doorkeeper[w], 0);
+			pg_atomic_write_u64(&shared->doorkeeper_adds, 0);
+			pg_atomic_write_u32(&shared->doorkeeper_clearing, 0);
+		}
+	}
+	return seen;
 }
 
 /*

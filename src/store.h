@@ -116,7 +116,8 @@ extern void cachepg_usage(uint64 *entries, uint64 *bytes, uint64 *capacity,
 
 extern char *cachepg_lookup(uint64 hash, TimestampTz now, Size *size,
 							 int32 *slotno, CacheEntryInfo *info);
-extern int	cachepg_probe(uint64 hash, bool count, bool *stored);
+extern bool cachepg_stored(uint64 hash);
+extern bool cachepg_seen_before(uint64 hash);
 extern char *cachepg_lookup_any(uint64 hash, Size *size, CacheEntryInfo *info);
 extern bool cachepg_claim_refresh(int32 slotno, const CacheEntryInfo *info,
 								  TimestampTz now, bool ahead, double fraction);

@@ -90,13 +90,6 @@ int			cachepg_mode = CACHEPG_MODE_MANUAL;
 #define HOW_CURSOR	0x20		/* DECLARE: served hits only, never loaded */
 #define HOW_DEFAULT_TTL 0x40	/* cachepg.default_ttl when it runs */
 
-/*
- * Under cachepg.mode = force, a statement is loaded (and its result
- * stored) only once it was looked up this often lately (TinyLFU's
- * frequency sketch): one-off statements run their plan, at full speed.
- */
-#define FORCE_SIGHTS 2
-
 /* A small plan's cost: any plan of the statement is preferred as generic. */
 #define SMALL_PLAN_COST 1.0e9
 
@@ -1200,21 +1193,18 @@ plan_statement(Query *parse, const char *query_string, int cursorOptions,
 	small = explain_depth == 0 && declare_depth == 0 &&
 		!TransactionIdIsValid(GetTopTransactionIdIfAny()) &&
 		(boundParams != NULL || !query_tree_walker(parse, extern_param_walker, NULL, 0));
-	if (small && (ni->how & HOW_MASK) == HOW_FORCE)
-	{
-		int			sights;
-
-		/*
-		 * Under force, a statement whose parameters are known and that is
-		 * neither stored nor seen often enough lately (counting this time)
-		 * gets its own plan alone, as without cachepg.
-		 */
-		if (!cachepg_statement_stored(ni->sql, boundParams, true, &sights) &&
-			sights < FORCE_SIGHTS)
-			return prev_planner ?
-				prev_planner(parse, query_string, cursorOptions, boundParams) :
-				standard_planner(parse, query_string, cursorOptions, boundParams);
-	}
+	/*
+	 * Under force, a statement is loaded (and its result stored) only from
+	 * the second time it is seen lately (the store's doorkeeper): one-off
+	 * statements run their plan, at full speed.  One whose parameters are
+	 * known and that is neither stored nor seen gets its own plan alone, as
+	 * without cachepg.
+	 */
+	if (small && (ni->how & HOW_MASK) == HOW_FORCE &&
+		!cachepg_statement_seen(ni->sql, boundParams))
+		return prev_planner ?
+			prev_planner(parse, query_string, cursorOptions, boundParams) :
+			standard_planner(parse, query_string, cursorOptions, boundParams);
 	if (small)
 	{
 		ni->query = parse;
@@ -1465,7 +1455,7 @@ start_scan(CachepgState *st)
 									st->child_plan != NULL &&
 									(written || (st->ni.how & HOW_CURSOR)),
 									(st->ni.how & HOW_MASK) == HOW_FORCE &&
-									st->child_plan != NULL ? FORCE_SIGHTS : 0,
+									st->child_plan != NULL,
 									st->ni.reads, &refused_now);
 	if (refused_now)
 		note_refused(st->ni.sql, ttl_given);
