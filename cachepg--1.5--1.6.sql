@@ -51,3 +51,5 @@ COMMENT ON FUNCTION cache_policy_dropped() IS
   'Event trigger: removes the cache policies of dropped tables';
 CREATE EVENT TRIGGER cachepg_policy_dropped ON sql_drop
   EXECUTE FUNCTION cache_policy_dropped();
+-- also under session_replication_role = replica
+ALTER EVENT TRIGGER cachepg_policy_dropped ENABLE ALWAYS;

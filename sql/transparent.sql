@@ -280,6 +280,30 @@ EXECUTE sh;
 DROP TABLE tp_other;
 DROP TABLE tp_shadow_dummy;
 DEALLOCATE sh;
+-- the same, for a temporary view and for a table in a subquery
+PREPARE sv AS /* cachepg: ttl=60 */ SELECT count(*) FROM tp_items WHERE price > 0;
+PREPARE ss AS /* cachepg: ttl=60 */ SELECT count(*) FROM tp_items WHERE id IN (SELECT id FROM tp_other);
+EXECUTE sv;
+EXECUTE ss;
+CREATE TEMP VIEW tp_items AS SELECT * FROM public.tp_items WHERE id < 0;
+CREATE TEMP TABLE tp_other (id int);
+EXECUTE sv;
+EXECUTE ss;
+EXECUTE sv;
+EXECUTE ss;
+DROP VIEW tp_items;
+DROP TABLE tp_other;
+DEALLOCATE sv;
+DEALLOCATE ss;
+-- under force, a prepared statement without parameters keeps its node
+SET cachepg.mode = force;
+PREPARE nf AS SELECT count(*) FROM tp_items WHERE id < 4;
+EXECUTE nf;
+EXECUTE nf;
+EXECUTE nf;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE nf;
+RESET cachepg.mode;
+DEALLOCATE nf;
 -- an unreferenced CTE reads nothing, so needs no privilege
 SET ROLE tp_user;
 WITH x AS (SELECT * FROM tp_other) /* cachepg: ttl=60 */ SELECT count(*) FROM tp_items;
@@ -288,6 +312,11 @@ RESET ROLE;
 CREATE TABLE tp_gone (id int);
 SELECT cache_table_policy('tp_gone', 30);
 DROP TABLE tp_gone;
+CREATE TABLE tp_gone (id int);
+SELECT cache_table_policy('tp_gone', 30);
+SET session_replication_role = replica;
+DROP TABLE tp_gone;
+RESET session_replication_role;
 SELECT count(*) AS policies_left FROM cache_policy WHERE relid::oid NOT IN (SELECT oid FROM pg_class);
 -- a backslash in a plain string literal: not cached (its meaning depends
 -- on standard_conforming_strings when the statement was parsed)

@@ -80,8 +80,11 @@ typedef struct CacheCall
 	bool		hit_only;		/* a hit, or nothing (CALL_MISSED) */
 	bool		doorkeeper;		/* loaded only if seen lately (at least the
 								 * second time), else nothing (CALL_MISSED) */
-	List	   *reads;			/* relations the caller's statement reads:
-								 * each must be among the result's */
+	List	   *reads;			/* relations the caller's statement reads
+								 * (FROM, views, CTEs): each must be among
+								 * the result's */
+	bool		check_relations;	/* the caller's analysed statement named: */
+	List	   *relations;		/* these relations (cachepg_query_relations) */
 	bool		other_relations;	/* set when they are not */
 	bool		refused;		/* set when the storability rules refuse it */
 	CacheParam *params;
@@ -491,6 +494,38 @@ valid_entry(CacheKey *key, TimestampTz now, Snapshot older, TupleDesc *stored,
 		return NULL;
 	}
 	return blob;
+}
+
+static bool
+relations_walker(Node *node, List **relids)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, RangeTblEntry))
+	{
+		if (((RangeTblEntry *) node)->rtekind == RTE_RELATION)
+			*relids = list_append_unique_oid(*relids, ((RangeTblEntry *) node)->relid);
+		return false;
+	}
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, relations_walker, relids,
+								 QTW_EXAMINE_RTES_BEFORE);
+	return expression_tree_walker(node, relations_walker, relids);
+}
+
+/*
+ * The relations an analysed statement names at any depth, sorted: a
+ * transparent statement's text read again must name exactly these, or it
+ * means something else than what the client prepared.
+ */
+List *
+cachepg_query_relations(Query *query)
+{
+	List	   *relids = NIL;
+
+	(void) relations_walker((Node *) query, &relids);
+	list_sort(relids, list_oid_cmp);
+	return relids;
 }
 
 /* Whether every relation of reads is one an entry depends on. */
@@ -1438,7 +1473,9 @@ load(CacheCall *call, CacheKey *key, CheckRecorder *checks, bool loader)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	load_plan(&ld);
-	if (key != NULL && list_difference_oid(call->reads, ld.deps.relids) != NIL)
+	if (key != NULL && call->check_relations &&
+		!equal(call->relations,
+			   cachepg_query_relations(linitial_node(Query, ld.ps->query_list))))
 	{
 		/*
 		 * The caller's statement, analysed earlier, reads relations its text
@@ -1673,11 +1710,11 @@ statement_call(CacheCall *call, const char *sql, int ttl, bool ttl_explicit,
 
 /*
  * Whether an entry of this transparent statement, as this caller would
- * key it, is stored now or it was seen lately (for the planner: a hint
- * only, the node checks); it counts as seen from now on.
+ * key it, is stored now, or (sight) it was seen lately, counting as seen
+ * from now on: for the planner, a hint only (the node checks).
  */
 bool
-cachepg_statement_seen(const char *sql, ParamListInfo params)
+cachepg_statement_seen(const char *sql, ParamListInfo params, bool sight)
 {
 	CacheCall	call;
 	CacheKey	key;
@@ -1685,7 +1722,7 @@ cachepg_statement_seen(const char *sql, ParamListInfo params)
 	statement_call(&call, sql, 0, false, params);
 	cachepg_build_key(&key, call.form, call.sql, call.sqllen, call.params,
 					  call.nparams, true);
-	return cachepg_seen_before(key.hash) || cachepg_stored(key.hash);
+	return (sight && cachepg_seen_before(key.hash)) || cachepg_stored(key.hash);
 }
 
 /*
@@ -1702,7 +1739,8 @@ CallOutcome
 cachepg_run_statement(const char *sql, int ttl, bool ttl_explicit,
 					  ParamListInfo params, TupleDesc desc,
 					  Tuplestorestate *ts, bool use_cache, bool hit_only,
-					  bool doorkeeper, List *reads, bool *refused)
+					  bool doorkeeper, List *reads, List *relations,
+					  bool *refused)
 {
 	CacheCall	call;
 	CallOutcome outcome = CALL_UNCACHED;
@@ -1715,6 +1753,8 @@ cachepg_run_statement(const char *sql, int ttl, bool ttl_explicit,
 	call.hit_only = hit_only;
 	call.doorkeeper = doorkeeper;
 	call.reads = reads;
+	call.check_relations = true;
+	call.relations = relations;
 	quiet = true;
 	PG_TRY();
 	{

@@ -9,6 +9,7 @@
 
 #include "access/tupdesc.h"
 #include "nodes/params.h"
+#include "nodes/parsenodes.h"
 #include "utils/tuplestore.h"
 
 /* What became of a call. */
@@ -28,8 +29,11 @@ extern CallOutcome cachepg_run_statement(const char *sql, int ttl,
 										 ParamListInfo params, TupleDesc desc,
 										 Tuplestorestate *ts, bool use_cache,
 										 bool hit_only, bool doorkeeper,
-										 List *reads, bool *refused);
-extern bool cachepg_statement_seen(const char *sql, ParamListInfo params);
+										 List *reads, List *relations,
+										 bool *refused);
+extern List *cachepg_query_relations(Query *query);
+extern bool cachepg_statement_seen(const char *sql, ParamListInfo params,
+								   bool sight);
 extern bool cachepg_loading(void);
 extern bool cachepg_refresh(uint64 hash, uint8 want, const char **why);
 extern uint64 cachepg_reclaim(int32 count);

@@ -876,6 +876,7 @@ typedef struct NodeInfo
 								 * if the cache cannot be used after all */
 	List	   *reads;			/* OIDs of the relations it reads (FROM,
 								 * views, CTEs), as its analysis named them */
+	List	   *relations;		/* every relation its analysis named */
 } NodeInfo;
 
 static List *
@@ -886,7 +887,7 @@ info_to_private(const NodeInfo *ni)
 									  list_make2_int((int32) (ni->settings >> 32),
 													 (int32) (ni->settings & 0xFFFFFFFF))),
 						   ni->query),
-				   ni->reads);
+				   list_make2(ni->reads, ni->relations));
 }
 
 static void
@@ -901,7 +902,8 @@ info_from_private(List *priv, NodeInfo *ni)
 	ni->settings = ((uint64) (uint32) linitial_int(settings) << 32) |
 		(uint64) (uint32) lsecond_int(settings);
 	ni->query = (Query *) list_nth(priv, 5);
-	ni->reads = (List *) list_nth(priv, 6);
+	ni->reads = (List *) linitial((List *) list_nth(priv, 6));
+	ni->relations = (List *) lsecond((List *) list_nth(priv, 6));
 }
 
 /*
@@ -986,10 +988,16 @@ typedef struct Analysed
 #define ANALYSED_MAX 16384
 
 static HTAB *analysed = NULL;
-static bool analysed_full = false;
+
+/*
+ * The last analysis of a client's statement, for the planning that
+ * follows it at once (simple protocol, Parse then Bind, DECLARE, EXPLAIN,
+ * a re-analysis by the plan cache): forgotten once used, and at the end of
+ * every utility command and executor start.
+ */
+static bool last_valid = false;
 static uint64 last_text = 0;
 static uint64 last_settings = 0;
-static bool last_lives_on = false;
 
 static uint64
 text_hash(const char *query_string, const Query *parse)
@@ -1000,65 +1008,84 @@ text_hash(const char *query_string, const Query *parse)
 	return cachepg_hash(text, len);
 }
 
+/* Whether a text is a client's statement: theirs, not a function's. */
+static bool
+client_text(const char *text)
+{
+	return text != NULL && (text == debug_query_string || text == utility_text ||
+							text == prepared_text);
+}
+
 /* post_parse_analyze_hook: note the settings of an analysis. */
 static void
 transparent_post_parse(ParseState *pstate, Query *query, JumbleState *jstate)
 {
 	bool		any;
+	uint64		text;
+	uint64		settings;
 	Analysed   *a;
 
 	if (prev_post_parse)
 		prev_post_parse(pstate, query, jstate);
 	/* only what could be cached transparently, where it could */
-	if (pstate->p_sourcetext == NULL || !IsTransactionState() ||
+	if (!client_text(pstate->p_sourcetext) || !IsTransactionState() ||
 		!(query->commandType == CMD_SELECT ||
 		  (query->commandType == CMD_UTILITY &&
 		   (IsA(query->utilityStmt, DeclareCursorStmt) ||
 			IsA(query->utilityStmt, ExplainStmt)))) ||
 		!policies_ready(&any))
 		return;
-	last_text = text_hash(pstate->p_sourcetext, query);
-	last_settings = cachepg_parse_settings_hash();
-	last_lives_on = pstate->p_paramref_hook != NULL;
-	a = analysed ? hash_search(analysed, &last_text, HASH_FIND, NULL) : NULL;
+	text = text_hash(pstate->p_sourcetext, query);
+	settings = cachepg_parse_settings_hash();
+	last_valid = true;
+	last_text = text;
+	last_settings = settings;
+	a = analysed ? hash_search(analysed, &text, HASH_FIND, NULL) : NULL;
 	if (a != NULL)
 	{
 		/* analysed again (also by the plan cache): under other settings? */
-		if (a->settings != last_settings)
+		if (a->settings != settings)
 			a->ambiguous = true;
 		return;
 	}
-	/* a client's statement that lives on (not a function's) */
-	if (!last_lives_on || analysed_full ||
-		!(pstate->p_sourcetext == debug_query_string ||
-		  pstate->p_sourcetext == prepared_text))
+	/* a statement that lives on (PREPARE, Parse): analysed with parameters */
+	if (pstate->p_paramref_hook == NULL)
 		return;
-	if (analysed == NULL)
+	if (analysed == NULL || hash_get_num_entries(analysed) >= ANALYSED_MAX)
+	{
+		/*
+		 * (Full: start again.  A statement analysed before is then known
+		 * to no one and, unless analysed again, not cached.)
+		 */
+		if (analysed != NULL)
+			hash_destroy(analysed);
 		analysed = cachepg_local_hash("cachepg analysed statements", 256,
 									  sizeof(uint64), sizeof(Analysed));
-	if (hash_get_num_entries(analysed) >= ANALYSED_MAX)
-	{
-		analysed_full = true;
-		return;
 	}
-	a = hash_search(analysed, &last_text, HASH_ENTER, NULL);
-	a->settings = last_settings;
+	a = hash_search(analysed, &text, HASH_ENTER, NULL);
+	a->settings = settings;
 	a->ambiguous = false;
 }
 
-/* Whether the statement being planned was analysed under the settings of now. */
+/*
+ * Whether the statement being planned was analysed under the settings of
+ * now: just now (the last analysis, which this uses up), or, for one that
+ * lives on, when the plan cache last analysed it.
+ */
 static bool
 analysed_as_now(const char *query_string, const Query *parse)
 {
 	uint64		text = text_hash(query_string, parse);
 	uint64		now = cachepg_parse_settings_hash();
-	Analysed   *a = analysed ? hash_search(analysed, &text, HASH_FIND, NULL) : NULL;
+	Analysed   *a;
 
-	if (a != NULL)
-		return !a->ambiguous && a->settings == now;
-	/* (once full, a statement that lives on may be missing) */
-	return last_text == text && last_settings == now &&
-		!(analysed_full && last_lives_on);
+	if (last_valid && last_text == text)
+	{
+		last_valid = false;
+		return last_settings == now;
+	}
+	a = analysed ? hash_search(analysed, &text, HASH_FIND, NULL) : NULL;
+	return a != NULL && !a->ambiguous && a->settings == now;
 }
 
 static bool
@@ -1190,21 +1217,26 @@ plan_statement(Query *parse, const char *query_string, int cursorOptions,
 	statement_relations(parse, &rtes);
 	foreach(lc, rtes)
 		ni->reads = list_append_unique_oid(ni->reads, ((RangeTblEntry *) lfirst(lc))->relid);
+	ni->relations = cachepg_query_relations(parse);
 	small = explain_depth == 0 && declare_depth == 0 &&
 		!TransactionIdIsValid(GetTopTransactionIdIfAny()) &&
 		(boundParams != NULL || !query_tree_walker(parse, extern_param_walker, NULL, 0));
 	/*
 	 * Under force, a statement is loaded (and its result stored) only from
 	 * the second time it is seen lately (the store's doorkeeper): one-off
-	 * statements run their plan, at full speed.  One whose parameters are
-	 * known and that is neither stored nor seen gets its own plan alone, as
-	 * without cachepg.
+	 * statements run their plan, at full speed.  A custom plan (its
+	 * parameters bound, planned for this execution alone) of a statement
+	 * neither stored nor seen is its own plan alone, as without cachepg;
+	 * any other gets the node, which decides when it runs (a plan without
+	 * parameters may be kept for every later execution).
 	 */
-	if (small && (ni->how & HOW_MASK) == HOW_FORCE &&
-		!cachepg_statement_seen(ni->sql, boundParams))
+	if (small && (ni->how & HOW_MASK) == HOW_FORCE && boundParams != NULL &&
+		!cachepg_statement_seen(ni->sql, boundParams, true))
 		return prev_planner ?
 			prev_planner(parse, query_string, cursorOptions, boundParams) :
 			standard_planner(parse, query_string, cursorOptions, boundParams);
+	if (small && (ni->how & HOW_MASK) == HOW_FORCE && boundParams == NULL)
+		small = cachepg_statement_seen(ni->sql, NULL, false);
 	if (small)
 	{
 		ni->query = parse;
@@ -1456,7 +1488,8 @@ start_scan(CachepgState *st)
 									(written || (st->ni.how & HOW_CURSOR)),
 									(st->ni.how & HOW_MASK) == HOW_FORCE &&
 									st->child_plan != NULL,
-									st->ni.reads, &refused_now);
+									st->ni.reads, st->ni.relations,
+									&refused_now);
 	if (refused_now)
 		note_refused(st->ni.sql, ttl_given);
 	switch (outcome)
@@ -1606,6 +1639,7 @@ transparent_utility(PlannedStmt *pstmt, const char *queryString,
 			context == PROCESS_UTILITY_TOPLEVEL)
 			ResetPlanCache();
 		mode_changed = false;
+		last_valid = false;
 		utility_block -= block;
 		explain_depth -= explain;
 		declare_depth -= declare;
@@ -1620,6 +1654,7 @@ transparent_utility(PlannedStmt *pstmt, const char *queryString,
 static void
 transparent_start(QueryDesc *queryDesc, int eflags)
 {
+	last_valid = false;
 	exec_depth++;
 	PG_TRY();
 	{
