@@ -51,3 +51,47 @@ own_time() {
         psql_q -At -c "\\timing on" -c "$1" | awk '/^Time:/ {print $2}'
     done | sort -n | sed -n 3p
 }
+
+# pgpool_start CHILDREN: pgpool-II 4.x in front of the server (raw mode, one
+# backend on its socket), with its in-memory query cache on, listening on
+# port 9999 in $dir; false if it did not come up (its log: $dir/pgpool/pgpool.log)
+pgpool_start() {
+    mkdir -p "$dir/pgpool/oiddir"
+    cat > "$dir/pgpool/pgpool.conf" <<CONF
+backend_clustering_mode = 'raw'
+listen_addresses = ''
+port = 9999
+socket_dir = '$dir'
+pcp_listen_addresses = ''
+pcp_port = 9998
+pcp_socket_dir = '$dir'
+wd_ipc_socket_dir = '$dir'
+backend_hostname0 = '$dir'
+backend_port0 = 5432
+backend_weight0 = 1
+backend_flag0 = 'ALLOW_TO_FAILOVER'
+num_init_children = $1
+max_pool = 1
+pid_file_name = '$dir/pgpool/pgpool.pid'
+logdir = '$dir/pgpool'
+health_check_period = 0
+sr_check_period = 0
+load_balance_mode = off
+enable_pool_hba = off
+memory_cache_enabled = on
+memqcache_method = 'shmem'
+memqcache_total_size = 64MB
+memqcache_max_num_cache = 100000
+memqcache_expire = 0
+memqcache_auto_cache_invalidation = on
+memqcache_oiddir = '$dir/pgpool/oiddir'
+CONF
+    : > "$dir/pgpool/pcp.conf"
+    chown -R postgres "$dir/pgpool"
+    as_pg /usr/sbin/pgpool -n -f "$dir/pgpool/pgpool.conf" -F "$dir/pgpool/pcp.conf" > "$dir/pgpool/pgpool.log" 2>&1 &
+    for _ in $(seq 1 100); do
+        as_pg $BIN/psql -X -h "$dir" -p 9999 -U postgres -d postgres -Atc "SELECT 1" >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    return 1
+}

@@ -236,41 +236,7 @@ fi
 
 # 8. pgpool-II query cache ##################################################
 if want 8; then
-mkdir -p "$dir/pgpool/oiddir"
-cat > "$dir/pgpool/pgpool.conf" <<CONF
-backend_clustering_mode = 'raw'
-listen_addresses = ''
-port = 9999
-socket_dir = '$dir'
-pcp_listen_addresses = ''
-pcp_port = 9998
-pcp_socket_dir = '$dir'
-wd_ipc_socket_dir = '$dir'
-backend_hostname0 = '$dir'
-backend_port0 = 5432
-backend_flag0 = 'ALLOW_TO_FAILOVER'
-num_init_children = 8
-max_pool = 1
-pid_file_name = '$dir/pgpool/pgpool.pid'
-logdir = '$dir/pgpool'
-health_check_period = 0
-sr_check_period = 0
-load_balance_mode = off
-enable_pool_hba = off
-memory_cache_enabled = on
-memqcache_method = 'shmem'
-memqcache_total_size = 64MB
-memqcache_max_num_cache = 100000
-memqcache_expire = 0
-memqcache_oiddir = '$dir/pgpool/oiddir'
-CONF
-: > "$dir/pgpool/pcp.conf"
-chown -R postgres "$dir/pgpool"
-as_pg /usr/sbin/pgpool -n -f "$dir/pgpool/pgpool.conf" -F "$dir/pgpool/pcp.conf" > "$dir/pgpool/pgpool.log" 2>&1 &
-for i in $(seq 1 50); do
-    as_pg $BIN/psql -X -h "$dir" -p 9999 -U postgres -d postgres -c "SELECT 1" >/dev/null 2>&1 && break
-    sleep 0.2
-done
+pgpool_start 8 || echo "pgpool-II did not come up" >&2
 script pool10 <<'SQL'
 SELECT id, name FROM bench_rows WHERE id <= 10 ORDER BY id;
 SQL
