@@ -51,3 +51,14 @@ SELECT * FROM cache_get_or_run('SELECT count(*) FROM users WHERE active', 1) AS 
 \timing off
 SELECT pg_sleep(0.5);
 SELECT stale_hits, refreshes, coalesced FROM cache_stats();
+\echo '--- no rewrite: a hint comment caches a plain SELECT (the second run is a hit)'
+\timing on
+/* cachepg: ttl=60 */ SELECT team, count(*) FROM users WHERE active GROUP BY team ORDER BY team;
+/* cachepg: ttl=60 */ SELECT team, count(*) FROM users WHERE active GROUP BY team ORDER BY team;
+\timing off
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) /* cachepg: ttl=60 */ SELECT team, count(*) FROM users WHERE active GROUP BY team ORDER BY team;
+\echo '--- or a table policy: every SELECT reading only users is cached'
+SELECT cache_table_policy('users', ttl => 300);
+SELECT name FROM users WHERE id = 7;
+SELECT name FROM users WHERE id = 7;
+SELECT query, form, hits FROM cache_entries WHERE form = 'statement' ORDER BY created;
