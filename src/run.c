@@ -497,34 +497,41 @@ valid_entry(CacheKey *key, TimestampTz now, Snapshot older, TupleDesc *stored,
 }
 
 static bool
-relations_walker(Node *node, List **relids)
+relations_walker(Node *node, List **rtes)
 {
 	if (node == NULL)
 		return false;
 	if (IsA(node, RangeTblEntry))
 	{
 		if (((RangeTblEntry *) node)->rtekind == RTE_RELATION)
-			*relids = list_append_unique_oid(*relids, ((RangeTblEntry *) node)->relid);
+			*rtes = lappend(*rtes, node);
 		return false;
 	}
 	if (IsA(node, Query))
-		return query_tree_walker((Query *) node, relations_walker, relids,
+		return query_tree_walker((Query *) node, relations_walker, rtes,
 								 QTW_EXAMINE_RTES_BEFORE);
-	return expression_tree_walker(node, relations_walker, relids);
+	return expression_tree_walker(node, relations_walker, rtes);
 }
 
 /*
- * The relations an analysed statement names at any depth, sorted: a
+ * The relations an analysed statement names at any depth, sorted and
+ * unique (*rtes, if asked for, gets their range table entries): a
  * transparent statement's text read again must name exactly these, or it
  * means something else than what the client prepared.
  */
 List *
-cachepg_query_relations(Query *query)
+cachepg_query_relations(Query *query, List **rtes)
 {
+	List	   *found = NIL;
 	List	   *relids = NIL;
+	ListCell   *lc;
 
-	(void) relations_walker((Node *) query, &relids);
+	(void) relations_walker((Node *) query, &found);
+	foreach(lc, found)
+		relids = list_append_unique_oid(relids, ((RangeTblEntry *) lfirst(lc))->relid);
 	list_sort(relids, list_oid_cmp);
+	if (rtes != NULL)
+		*rtes = found;
 	return relids;
 }
 
@@ -1475,7 +1482,7 @@ load(CacheCall *call, CacheKey *key, CheckRecorder *checks, bool loader)
 	load_plan(&ld);
 	if (key != NULL && call->check_relations &&
 		!equal(call->relations,
-			   cachepg_query_relations(linitial_node(Query, ld.ps->query_list))))
+			   cachepg_query_relations(linitial_node(Query, ld.ps->query_list), NULL)))
 	{
 		/*
 		 * The caller's statement, analysed earlier, reads relations its text
@@ -1730,15 +1737,15 @@ cachepg_statement_seen(const char *sql, ParamListInfo params, bool sight)
  * text, comments stripped) with the bound parameters through the same
  * pipeline as the functions, its rows going into ts in the shape desc.
  * Its hits and loads are held to the statement's own snapshot, the active
- * one.  use_cache false runs it uncached; hit_only serves a hit or does
- * nothing (CALL_MISSED), and so does, with doorkeeper, a miss of a key
- * not seen lately.  *refused says the storability rules
- * refuse it.
+ * one.  hit_only serves a hit or does nothing (CALL_MISSED), and so does,
+ * with doorkeeper, a miss of a key not seen lately.  reads and relations
+ * are what the caller's analysed statement reads (see CacheCall).
+ * *refused says the storability rules refuse it.
  */
 CallOutcome
 cachepg_run_statement(const char *sql, int ttl, bool ttl_explicit,
 					  ParamListInfo params, TupleDesc desc,
-					  Tuplestorestate *ts, bool use_cache, bool hit_only,
+					  Tuplestorestate *ts, bool hit_only,
 					  bool doorkeeper, List *reads, List *relations,
 					  bool *refused)
 {
@@ -1758,10 +1765,7 @@ cachepg_run_statement(const char *sql, int ttl, bool ttl_explicit,
 	quiet = true;
 	PG_TRY();
 	{
-		if (use_cache)
-			outcome = get_or_run(&call);
-		else
-			(void) run_query(&call, NULL, false);
+		outcome = get_or_run(&call);
 	}
 	PG_CATCH();
 	{

@@ -27,11 +27,11 @@ typedef enum CallOutcome
 extern CallOutcome cachepg_run_statement(const char *sql, int ttl,
 										 bool ttl_explicit,
 										 ParamListInfo params, TupleDesc desc,
-										 Tuplestorestate *ts, bool use_cache,
+										 Tuplestorestate *ts,
 										 bool hit_only, bool doorkeeper,
 										 List *reads, List *relations,
 										 bool *refused);
-extern List *cachepg_query_relations(Query *query);
+extern List *cachepg_query_relations(Query *query, List **rtes);
 extern bool cachepg_statement_seen(const char *sql, ParamListInfo params,
 								   bool sight);
 extern bool cachepg_loading(void);

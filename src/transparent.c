@@ -637,40 +637,6 @@ policy_ttl(Oid relid)
 	return p ? p->ttl : -1;
 }
 
-typedef struct PolicyWalk
-{
-	List	   *relids;			/* tables read */
-	bool		all;			/* every one has a policy */
-	int			ttl;			/* the smallest */
-} PolicyWalk;
-
-static bool
-policy_walker(Node *node, PolicyWalk *w)
-{
-	if (node == NULL)
-		return false;
-	if (IsA(node, RangeTblEntry))
-	{
-		RangeTblEntry *rte = (RangeTblEntry *) node;
-		int			ttl;
-
-		/* a view's own entry: its tables are walked too */
-		if (rte->rtekind != RTE_RELATION || rte->relkind == RELKIND_VIEW)
-			return false;
-		ttl = policy_ttl(rte->relid);
-		w->relids = list_append_unique_oid(w->relids, rte->relid);
-		if (ttl < 0)
-			w->all = false;
-		else if (w->ttl < 0 || ttl < w->ttl)
-			w->ttl = ttl;
-		return false;
-	}
-	if (IsA(node, Query))
-		return query_tree_walker((Query *) node, policy_walker, w,
-								 QTW_EXAMINE_RTES_BEFORE);
-	return expression_tree_walker(node, policy_walker, w);
-}
-
 /* The smallest policy ttl of relids now, or -1 if one has none. */
 static int
 policies_ttl(List *relids)
@@ -796,9 +762,9 @@ static HTAB *refused = NULL;
 #define REFUSED_MAX 4096
 
 static uint64
-refused_key(const Statement *st, bool ttl_given)
+refused_key(const char *sql, bool ttl_given)
 {
-	uint64		h = cachepg_hash(st->sql, strlen(st->sql));
+	uint64		h = cachepg_hash(sql, strlen(sql));
 
 	/* the role and search path name what the text reads */
 	h = hash_combine64(h, (uint64) GetUserId());
@@ -811,7 +777,7 @@ refused_key(const Statement *st, bool ttl_given)
 static bool
 was_refused(const Statement *st, bool ttl_given)
 {
-	uint64		key = refused_key(st, ttl_given);
+	uint64		key = refused_key(st->sql, ttl_given);
 
 	return refused != NULL && hash_search(refused, &key, HASH_FIND, NULL) != NULL;
 }
@@ -819,11 +785,8 @@ was_refused(const Statement *st, bool ttl_given)
 static void
 note_refused(const char *sql, bool ttl_given)
 {
-	Statement	st;
-	uint64		key;
+	uint64		key = refused_key(sql, ttl_given);
 
-	st.sql = (char *) sql;
-	key = refused_key(&st, ttl_given);
 	if (refused == NULL || hash_get_num_entries(refused) >= REFUSED_MAX)
 	{
 		if (refused != NULL)
@@ -908,16 +871,19 @@ info_from_private(List *priv, NodeInfo *ni)
 
 /*
  * Whether this statement is to be cached, and how (hint, policy, mode);
- * fills in *ni.
+ * fills in *ni.  It was analysed under settings (their hash).
  */
 static bool
-choose(Query *parse, const Statement *st, NodeInfo *ni)
+choose(Query *parse, const Statement *st, uint64 settings, NodeInfo *ni)
 {
-	PolicyWalk	w;
+	List	   *rtes;
+	List	   *tables = NIL;
+	ListCell   *lc;
 
 	memset(ni, 0, sizeof(*ni));
 	ni->sql = st->sql;
-	ni->settings = cachepg_parse_settings_hash();
+	ni->settings = settings;
+	ni->relations = cachepg_query_relations(parse, &rtes);
 	if (declare_depth > 0)
 		ni->how |= HOW_CURSOR;
 	switch (st->hint)
@@ -933,15 +899,18 @@ choose(Query *parse, const Statement *st, NodeInfo *ni)
 			ni->ttl = cachepg_default_ttl;
 			return true;
 	}
-	memset(&w, 0, sizeof(w));
-	w.all = true;
-	w.ttl = -1;
-	(void) query_tree_walker(parse, policy_walker, &w, QTW_EXAMINE_RTES_BEFORE);
-	if (w.relids != NIL && w.all)
+	/* every table it reads has a policy (a view's tables are read too) */
+	foreach(lc, rtes)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->relkind != RELKIND_VIEW)
+			tables = list_append_unique_oid(tables, rte->relid);
+	}
+	if (tables != NIL && (ni->ttl = policies_ttl(tables)) >= 0)
 	{
 		ni->how |= HOW_POLICY | HOW_EXPLICIT;
-		ni->ttl = w.ttl;
-		ni->relids = w.relids;
+		ni->relids = tables;
 		return true;
 	}
 	if (cachepg_mode == CACHEPG_MODE_FORCE)
@@ -1069,14 +1038,13 @@ transparent_post_parse(ParseState *pstate, Query *query, JumbleState *jstate)
 
 /*
  * Whether the statement being planned was analysed under the settings of
- * now: just now (the last analysis, which this uses up), or, for one that
- * lives on, when the plan cache last analysed it.
+ * now (now: their hash): just now (the last analysis, which this uses up),
+ * or, for one that lives on, when the plan cache last analysed it.
  */
 static bool
-analysed_as_now(const char *query_string, const Query *parse)
+analysed_as_now(const char *query_string, const Query *parse, uint64 now)
 {
 	uint64		text = text_hash(query_string, parse);
-	uint64		now = cachepg_parse_settings_hash();
 	Analysed   *a;
 
 	if (last_valid && last_text == text)
@@ -1217,7 +1185,6 @@ plan_statement(Query *parse, const char *query_string, int cursorOptions,
 	statement_relations(parse, &rtes);
 	foreach(lc, rtes)
 		ni->reads = list_append_unique_oid(ni->reads, ((RangeTblEntry *) lfirst(lc))->relid);
-	ni->relations = cachepg_query_relations(parse);
 	small = explain_depth == 0 && declare_depth == 0 &&
 		!TransactionIdIsValid(GetTopTransactionIdIfAny()) &&
 		(boundParams != NULL || !query_tree_walker(parse, extern_param_walker, NULL, 0));
@@ -1295,6 +1262,7 @@ transparent_planner(Query *parse, const char *query_string, int cursorOptions,
 		Statement	st;
 		NodeInfo	ni;
 		bool		any_policy = false;
+		uint64		settings = 0;
 
 		/*
 		 * Most statements of most sessions: no hint in the text, no policy,
@@ -1306,10 +1274,13 @@ transparent_planner(Query *parse, const char *query_string, int cursorOptions,
 				 mentions_cachepg(query_string, parse)) &&
 				!query_tree_walker(parse, row_marks_walker, NULL, 0);
 		/* a statement analysed under other settings is planned as it is */
-		if (consider && !analysed_as_now(query_string, parse))
-			consider = false;
+		if (consider)
+		{
+			settings = cachepg_parse_settings_hash();
+			consider = analysed_as_now(query_string, parse, settings);
+		}
 		if (consider && read_statement(query_string, parse, &st) &&
-			choose(parse, &st, &ni) &&
+			choose(parse, &st, settings, &ni) &&
 			!was_refused(&st, (ni.how & HOW_EXPLICIT) != 0 && ni.ttl > 0))
 			result = plan_statement(parse, query_string, cursorOptions,
 									boundParams, &ni);
@@ -1483,7 +1454,7 @@ start_scan(CachepgState *st)
 	 */
 	outcome = cachepg_run_statement(st->ni.sql, st->ni.ttl,
 									(st->ni.how & HOW_EXPLICIT) != 0, params,
-									desc, st->ts, true,
+									desc, st->ts,
 									st->child_plan != NULL &&
 									(written || (st->ni.how & HOW_CURSOR)),
 									(st->ni.how & HOW_MASK) == HOW_FORCE &&
