@@ -45,6 +45,12 @@ pgbench_tps() {
         awk '/^tps = / { print int($3) }'
 }
 
+# median_min_max: numbers on stdin -> "median min max" ("0 0 0" if none)
+median_min_max() {
+    sort -g | awk '{ x[++n] = $1 } END { if (n == 0) { print "0 0 0"; exit }
+        m = (n % 2) ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2; print m, x[1], x[n] }'
+}
+
 # own_time SQL -> the query's own time in ms (psql \timing), median of 5 runs
 own_time() {
     for i in 1 2 3 4 5; do

@@ -100,9 +100,7 @@ run() {
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$mode" "$r" "$tps" "$h" "$m" >> "$RAW"
     printf '  round %s %-8s %-9s %8d tps  cachepg hits %9d misses %9d\n' "$r" "$mode" "$v" "$tps" "$h" "$m"
 }
-stats() { sort -g | awk '{ x[++n] = $1 } END { if (n == 0) { print "0 0 0"; exit }
-    m = (n % 2) ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2; print m, x[1], x[n] }'; }
-med() { awk -F'\t' -v v="$1" -v m="$2" '$1 == v && $2 == m { print $4 }' "$RAW" | stats | awk '{ print int($1) }'; }
+med() { awk -F'\t' -v v="$1" -v m="$2" '$1 == v && $2 == m { print $4 }' "$RAW" | median_min_max | awk '{ print int($1) }'; }
 ratios() {
     awk -F'\t' -v m="$1" -v a="$2" -v b="$3" '
         $2 == m && $1 == a { A[$3] = $4 }
@@ -117,7 +115,7 @@ ROWS=$work/rows.md
 : > "$ROWS"
 row() {
     local mode=$1 a=$2 b=$3 label=$4 md lo hi
-    read -r md lo hi <<<"$(ratios "$mode" "$a" "$b" | stats | awk '{ printf "%.3f %.3f %.3f\n", $1, $2, $3 }')"
+    read -r md lo hi <<<"$(ratios "$mode" "$a" "$b" | median_min_max | awk '{ printf "%.3f %.3f %.3f\n", $1, $2, $3 }')"
     printf '| %s | %s | %s %s / %s %s | **%s** (%s-%s) | %s |\n' "$label" "$mode" "$a" "$(med "$a" "$mode")" \
         "$b" "$(med "$b" "$mode")" "$md" "$lo" "$hi" "$(ratios "$mode" "$a" "$b" | awk '{ printf "%s%.3f", (NR > 1 ? " " : ""), $1 } END { print "" }')" >> "$ROWS"
 }

@@ -125,20 +125,17 @@ run() {
     printf '  part %s round %s %-8s %-14s %8d tps  hits %9d misses %9d stores %9d\n' "$part" "$r" "$mode" "$v" "$tps" "$h" "$m" "$s"
 }
 
-# stats: numbers on stdin -> "median min max"
-stats() { sort -g | awk '{ x[++n] = $1 } END { if (n == 0) { print "0 0 0"; exit }
-    m = (n % 2) ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2; print m, x[1], x[n] }'; }
 # col PART VARIANT MODE FIELD -> the field of every round
 col() { awk -F'\t' -v p="$1" -v v="$2" -v m="$3" -v f="$4" '$1 == p && $2 == v && $3 == m { print $f }' "$RAW"; }
 # med PART VARIANT MODE [FIELD] -> median (TPS by default)
-med() { col "$1" "$2" "$3" "${4:-5}" | stats | awk '{ print $1 }'; }
+med() { col "$1" "$2" "$3" "${4:-5}" | median_min_max | awk '{ print $1 }'; }
 # ratio PART MODE A B [FIELD] -> "median min max" of per-round A/B
 ratio() {
     awk -F'\t' -v p="$1" -v m="$2" -v a="$3" -v b="$4" -v f="${5:-5}" '
         $1 == p && $3 == m && $2 == a { A[$4] = $f }
         $1 == p && $3 == m && $2 == b { B[$4] = $f }
         END { for (r in A) if (B[r] > 0) print A[r] / B[r] }' "$RAW" |
-        stats | awk '{ printf "%.3f %.3f %.3f\n", $1, $2, $3 }'
+        median_min_max | awk '{ printf "%.3f %.3f %.3f\n", $1, $2, $3 }'
 }
 # hitratio PART VARIANT MODE -> hits / (hits + misses) over its runs
 hitratio() {
